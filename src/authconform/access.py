@@ -1,0 +1,39 @@
+"""Calling the profile's protected endpoint with a credential, the way the profile says to send it.
+
+``protected.scheme`` is ``bearer`` (``Authorization: Bearer <token>``) or ``header:<Name>`` (Invoice
+Ninja sends the raw token in ``X-API-TOKEN``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .client import Answer, TargetClient
+from .profile import Profile
+
+
+def credential_headers(profile: Profile, token: str) -> dict[str, str]:
+    scheme = profile.protected.scheme
+    if scheme.startswith("header:"):
+        return {scheme.split(":", 1)[1]: token}
+    return {"Authorization": f"Bearer {token}"}
+
+
+def call_protected(
+    client: TargetClient,
+    profile: Profile,
+    token: str | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    purpose: str = "protected endpoint",
+) -> Answer:
+    """One call to ``protected.path``: with ``token`` sent per the scheme, or with ``headers`` as given."""
+    sent: dict[str, str] = {}
+    if profile.secret_header:
+        sent[profile.secret_header.name] = profile.secret_header.value
+    if token is not None:
+        sent.update(credential_headers(profile, token))
+    sent.update(headers or {})
+    return client.request(profile.protected.method, profile.protected.path, headers=sent, params=params,
+                          purpose=purpose)

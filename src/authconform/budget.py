@@ -1,0 +1,61 @@
+"""The failed-login budget: one counter per account for the whole run.
+
+Real deployments lock accounts (Invoice Ninja after 5 failures a minute, Chamilo after 10), and a
+harness that locks a production account is worse than none. Every suite spends from the same
+budget, so the profile's ``limits.max_failed_logins`` holds whatever runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+
+class BudgetExhausted(Exception):
+    """Raised before a login that would go over the account's failed-login budget."""
+
+
+class FailedLoginBudget:
+    def __init__(self, limit: int, accounts: dict[str, str]):
+        """``accounts`` maps each profile account's identity to its role (valid, disabled, ...)."""
+        self.limit = limit
+        self._roles = {identity.lower(): role for identity, role in accounts.items()}
+        self._spent: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def role_of(self, identity: object) -> str | None:
+        return self._roles.get(identity.lower()) if isinstance(identity, str) else None
+
+    def remaining(self, identity: str) -> int:
+        with self._lock:
+            return self.limit - self._spent[identity.lower()]
+
+    def spend(self, identity: object, count: int = 1) -> None:
+        """Reserve ``count`` failed logins for ``identity``; raise if that would exceed the limit.
+
+        Identities that are not profile accounts (made-up unknown users) cost nothing.
+        """
+        role = self.role_of(identity)
+        if role is None:
+            return
+        assert isinstance(identity, str)
+        with self._lock:
+            key = identity.lower()
+            if self._spent[key] + count > self.limit:
+                raise BudgetExhausted(
+                    f"failed-login budget for the {role} account is spent "
+                    f"({self._spent[key]} of limits.max_failed_logins={self.limit})"
+                )
+            self._spent[key] += count
+
+    def record(self, identity: object) -> None:
+        """Count a failure that was not planned (a login expected to succeed that failed)."""
+        role = self.role_of(identity)
+        if role is not None:
+            assert isinstance(identity, str)
+            with self._lock:
+                self._spent[identity.lower()] += 1
+
+    def spent(self) -> dict[str, int]:
+        with self._lock:
+            return {self._roles[k]: v for k, v in self._spent.items()}

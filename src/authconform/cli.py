@@ -1,0 +1,201 @@
+"""The ``authconform`` command: run, list, serve, init.
+
+Exit codes: 0 conformant, 1 checks failed, 2 bad profile or usage, 3 target unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import __version__, resources
+
+DEFAULT_PROFILE = "pch-sig"
+
+
+def _plugin_registered() -> bool:
+    return any(ep.name == "authconform" for ep in importlib.metadata.entry_points(group="pytest11"))
+
+
+def pytest_arguments(args: argparse.Namespace, profile: str) -> list[str]:
+    suites = resources.suites_dir()
+    argv = [str(suites), "-c", str(suites / "pytest.ini"), "--rootdir", str(suites),
+            "-p", "no:cacheprovider", "--profile", profile, "--fail-on", args.fail_on]
+    if args.base_url:
+        argv += ["--base-url", args.base_url]
+    if args.insecure:
+        argv.append("--insecure")
+    if args.slow:
+        argv.append("--slow")
+    if args.rps is not None:
+        argv += ["--rps", str(args.rps)]
+    if args.report_dir:
+        argv += ["--report-dir", args.report_dir]
+    if args.k:
+        argv += ["-k", args.k]
+    for defect in args.defect:
+        argv += ["--defect", defect]
+    for option in args.target_option:
+        argv += ["--target-option", option]
+    return argv + list(args.pytest_args)
+
+
+def command_run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from . import plugin
+
+    plugins = [] if _plugin_registered() else [plugin]
+    code = int(pytest.main(pytest_arguments(args, args.profile or DEFAULT_PROFILE), plugins=plugins))
+    run = plugin.LAST_RUN.get("run")
+    if run is not None:
+        summary_file = run.report_dir / "summary.json"
+        if summary_file.is_file():
+            return int(json.loads(summary_file.read_text())["exit_code"])
+    if code in (0, 1, 3):
+        return code
+    return 2
+
+
+def command_list(args: argparse.Namespace) -> int:
+    from .checks import catalogue
+
+    checks = catalogue()
+    if args.format == "json":
+        print(json.dumps([c.as_dict() for c in checks], indent=2))
+    elif args.format == "markdown":
+        print(markdown_catalogue(checks))
+    else:
+        width = max(len(c.id) for c in checks)
+        for c in checks:
+            print(f"{c.id:<{width}}  {c.severity:<6}  {c.title}  [{c.requirement}]")
+    return 0
+
+
+def markdown_catalogue(checks) -> str:
+    lines = ["| ID | severity | area | what it checks | requirement |", "|---|---|---|---|---|"]
+    for c in checks:
+        lines.append(f"| `{c.id}` | {c.severity} | {c.area} | {c.title} | {c.requirement} |")
+    return "\n".join(lines)
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    from .run import UsageProblem, parse_target_options
+    from .targets import TargetSettings, start
+
+    try:
+        settings = TargetSettings(**parse_target_options(args.target_option))
+        target = start(args.flavour, args.defect, settings=settings, host=args.host, port=args.port)
+    except (UsageProblem, ValueError) as exc:
+        print(f"authconform serve: {exc}", file=sys.stderr)
+        return 2
+    defects = ", ".join(sorted(target.defects)) or "none"
+    print(f"authconform reference target {args.flavour} at {target.url} (defects: {defects})", flush=True)
+    print("environment for its built-in profile:", flush=True)
+    for name, value in target.env.items():
+        print(f"  export {name}={value}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        target.stop()
+    return 0
+
+
+STARTER = """\
+# authconform profile for {name}. Field reference: README.md, "Writing a profile".
+# Secrets come from the environment: never commit them.
+name: {name}
+base_url: ${{TARGET_URL:-http://127.0.0.1:8000}}
+login:
+  path: /api/login
+  method: POST
+  encoding: json                  # json | form
+  fields: {{identity: email, password: password}}
+  headers: {{}}
+  success:
+    status: 200
+    token: /token                 # JSON Pointer into the body
+    # refresh_token: /refresh_token
+    # schema: schemas/my-login-200.json
+  errors:
+    missing_field:   {{status: 400}}
+    bad_credentials: {{status: 401}}
+    # disabled:      {{status: 403, message: Account is disabled.}}
+accounts:
+  valid: {{identity: '${{LOGIN_USER}}', password: '${{LOGIN_PASSWORD}}'}}
+  # disabled: {{identity: '${{DISABLED_USER}}', password: '${{DISABLED_PASSWORD}}'}}
+token:
+  format: jwt                     # jwt | opaque
+  algorithms: [RS256]
+  lifetime: 3600
+protected:
+  path: /api/me
+  scheme: bearer                  # bearer | header:<Name>
+  rejected_status: 401
+limits:
+  requests_per_second: 5
+  max_failed_logins: 4
+  timeout: 10
+"""
+
+
+def command_init(args: argparse.Namespace) -> int:
+    path = Path(args.output or f"{args.name}.yaml")
+    if path.exists() and not args.force:
+        print(f"authconform init: {path} exists (use --force to overwrite)", file=sys.stderr)
+        return 2
+    path.write_text(STARTER.format(name=args.name), encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="authconform", description="Conformance tests for login and token APIs.")
+    top.add_argument("--version", action="version", version=f"authconform {__version__}")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the conformance suites against a target")
+    run.add_argument("--profile", help=f"profile file or built-in name (default: {DEFAULT_PROFILE})")
+    run.add_argument("--base-url", help="target URL; without it (and TARGET_URL) the embedded reference "
+                                        "target of the profile is started")
+    run.add_argument("-k", help="only checks matching this pytest expression")
+    run.add_argument("--fail-on", choices=("must", "should"), default="must")
+    run.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    run.add_argument("--slow", action="store_true", help="allow checks that wait for a token to expire")
+    run.add_argument("--rps", type=float, help="requests per second (overrides limits.requests_per_second)")
+    run.add_argument("--report-dir", help="where to write the report files")
+    run.add_argument("--defect", action="append", default=[], help="embedded target: switch on a defect")
+    run.add_argument("--target-option", action="append", default=[], help="embedded target: NAME=VALUE")
+    run.add_argument("pytest_args", nargs="*", help="extra pytest arguments, after --")
+    run.set_defaults(handler=command_run)
+
+    listing = commands.add_parser("list", help="print the check catalogue")
+    listing.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    listing.set_defaults(handler=command_list)
+
+    serve = commands.add_parser("serve", help="serve an embedded reference target")
+    serve.add_argument("--flavour", required=True, choices=("chamilo", "invoiceninja", "pch-sig"))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--defect", action="append", default=[])
+    serve.add_argument("--target-option", action="append", default=[])
+    serve.set_defaults(handler=command_serve)
+
+    init = commands.add_parser("init", help="write a starter profile")
+    init.add_argument("--name", default="my-api")
+    init.add_argument("--output")
+    init.add_argument("--force", action="store_true")
+    init.set_defaults(handler=command_init)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.handler(args))

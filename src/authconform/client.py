@@ -1,0 +1,225 @@
+"""The one HTTP client of a run: paced, never following redirects, never keeping cookies.
+
+A misbehaving target (HTML instead of JSON, a 500, a timeout, a 10 MB body, a redirect) must
+become a failed check with a readable reason, so :meth:`TargetClient.request` never raises for
+anything the server does: it returns an :class:`Answer` whose ``error`` says what went wrong.
+Cookies are dropped after every exchange because Chamilo's login also sets a session cookie that
+authenticates the API, and a harness that kept it would see "no token" requests succeed.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from . import __version__
+from .exchanges import Exchange, Recorder
+from .redaction import Redactor
+
+_UNSET: Any = object()
+USER_AGENT = f"authconform/{__version__}"
+
+
+class Answer:
+    """A response (or the failure to get one) and the exchange that recorded it."""
+
+    def __init__(self, exchange: Exchange, body: bytes, redactor: Redactor):
+        self.exchange = exchange
+        self.body = body
+        self._redactor = redactor
+        self._json: Any = _UNSET
+
+    @property
+    def status(self) -> int | None:
+        return self.exchange.status
+
+    @property
+    def error(self) -> str | None:
+        return self.exchange.error
+
+    @property
+    def ok(self) -> bool:
+        return self.exchange.error is None and self.exchange.status is not None
+
+    def header(self, name: str) -> str | None:
+        return self.exchange.header(name)
+
+    def headers(self, name: str) -> list[str]:
+        return [v for k, v in self.exchange.response_headers if k.lower() == name.lower()]
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+    @property
+    def is_json_type(self) -> bool:
+        kind = self.content_type
+        return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The parsed body, or None when it is not JSON."""
+        if self._json is _UNSET:
+            try:
+                self._json = jsonlib.loads(self.body) if self.body else None
+            except ValueError:
+                self._json = None
+        return self._json
+
+    def describe(self, limit: int = 240) -> str:
+        """One redacted line for a finding: status, content type, start of the body."""
+        if self.status is None:
+            return f"no answer ({self._redactor.text(self.error)})"
+        body = self._redactor.body(self.text, self.content_type) or ""
+        body = " ".join(body.split())
+        if len(body) > limit:
+            body = body[:limit] + "…"
+        kind = self.content_type or "no content type"
+        location = self.header("location")
+        moved = f" to {self._redactor.text(location)}" if location and 300 <= self.status < 400 else ""
+        return f"{self.status}{moved} ({kind}) {body or '(empty body)'}".rstrip()
+
+
+class TargetClient:
+    """Sends the run's requests to one target and records every exchange."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        redactor: Redactor,
+        recorder: Recorder,
+        timeout: float = 10.0,
+        verify: bool = True,
+        requests_per_second: float = 0,
+        max_body_bytes: int = 2 * 1024 * 1024,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.redactor = redactor
+        self.recorder = recorder
+        self.timeout = timeout
+        self.max_body_bytes = max_body_bytes
+        self._interval = 1.0 / requests_per_second if requests_per_second > 0 else 0.0
+        self._next_slot = 0.0
+        self._pace_lock = threading.Lock()
+        self.request_count = 0
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            verify=verify,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def url(self, path: str) -> str:
+        if urlsplit(path).scheme:
+            return path
+        return urljoin(self.base_url + "/", path.lstrip("/"))
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def _pace(self) -> None:
+        if not self._interval:
+            return
+        with self._pace_lock:
+            now = time.monotonic()
+            wait = self._next_slot - now
+            self._next_slot = max(now, self._next_slot) + self._interval
+        if wait > 0:
+            time.sleep(wait)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        json: Any = _UNSET,
+        content: bytes | str | None = None,
+        data: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        purpose: str = "",
+    ) -> Answer:
+        """Send one request and return its answer; transport failures become ``answer.error``."""
+        url = self.url(path)
+        if json is not _UNSET:
+            content = jsonlib.dumps(json)
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        request = self._http.build_request(method, url, headers=headers, content=content, data=data,
+                                           params=params)
+        body_sent = request.content.decode("utf-8", errors="replace") if request.content else None
+        exchange = Exchange(
+            method=method,
+            url=str(request.url),
+            request_headers=[(k, v) for k, v in request.headers.items() if k.lower() != "user-agent"],
+            request_body=body_sent,
+            purpose=purpose,
+        )
+        self.recorder.add(exchange)
+        self._pace()
+        self.request_count += 1
+        started = time.perf_counter()
+        received = b""
+        try:
+            self._http.cookies.clear()
+            response = self._http.send(request, stream=True)
+            try:
+                exchange.status = response.status_code
+                exchange.reason = response.reason_phrase
+                exchange.response_headers = list(response.headers.multi_items())
+                received = self._read_body(response, started, exchange)
+            finally:
+                response.close()
+        except httpx.TimeoutException:
+            exchange.error, exchange.error_kind = f"no answer within {self.timeout:g} s (limits.timeout)", "timeout"
+        except httpx.ConnectError as exc:
+            exchange.error, exchange.error_kind = f"cannot connect to {self.origin}: {_reason(exc)}", "connect"
+        except httpx.RemoteProtocolError as exc:
+            exchange.error, exchange.error_kind = f"the connection broke mid-answer: {_reason(exc)}", "protocol"
+        except httpx.HTTPError as exc:
+            exchange.error, exchange.error_kind = f"HTTP error: {_reason(exc)}", "http"
+        finally:
+            self._http.cookies.clear()
+        exchange.elapsed = time.perf_counter() - started
+        if received:
+            exchange.response_body = received.decode("utf-8", errors="replace")
+        return Answer(exchange, received, self.redactor)
+
+    def _read_body(self, response: httpx.Response, started: float, exchange: Exchange) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                exchange.error_kind = "too_large"
+                exchange.error = (
+                    f"answer body larger than {self.max_body_bytes} bytes (limits.max_body_bytes); stopped reading"
+                )
+                break
+            if time.perf_counter() - started > self.timeout:
+                exchange.error_kind = "timeout"
+                exchange.error = f"answer body still arriving after {self.timeout:g} s (limits.timeout)"
+                break
+        return b"".join(chunks)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]

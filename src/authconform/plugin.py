@@ -1,0 +1,293 @@
+"""The pytest plugin: options, fixtures, check bookkeeping, redaction and report files.
+
+Loaded through the ``pytest11`` entry point (or the root conftest in a checkout). It stays inert
+unless ``--profile`` is given, so the harness's own tests run with it installed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from . import summary
+from .budget import BudgetExhausted
+from .checks import MARKER, check_of
+from .client import TargetClient
+from .expect import Finding
+from .login import Login, LoginFailed, Session
+from .profile import Profile, ProfileError
+from .report_html import exchanges_html
+from .run import Result, Run, UsageProblem, build_run
+
+RUN = pytest.StashKey[Run]()
+LAST_RUN: dict[str, Run] = {}  # for the CLI, which calls pytest.main in-process
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("authconform", "login/token API conformance")
+    group.addoption("--profile", help="target profile: a YAML file or a built-in name (pch-sig, chamilo, ...)")
+    group.addoption("--base-url", help="target URL (overrides the profile's base_url and TARGET_URL)")
+    group.addoption("--insecure", action="store_true", help="do not verify the target's TLS certificate")
+    group.addoption("--fail-on", choices=("must", "should"), default="must",
+                    help="lowest severity that fails the gate (default: must)")
+    group.addoption("--slow", action="store_true", help="allow checks that wait (e.g. for a token to expire)")
+    group.addoption("--rps", type=float, default=None,
+                    help="requests per second (overrides limits.requests_per_second; 0 = unpaced)")
+    group.addoption("--report-dir", help="folder for the report files (default reports/<profile>-<UTC time>)")
+    group.addoption("--defect", action="append", default=[],
+                    help="embedded reference target only: switch on a defect (repeatable)")
+    group.addoption("--target-option", action="append", default=[],
+                    help="embedded reference target only: NAME=VALUE setting (repeatable)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}: a conformance check (authconform.checks.check)")
+    if not config.getoption("profile", None):
+        return
+    workerinput = getattr(config, "workerinput", None)
+    workers = int(workerinput["workercount"]) if workerinput else max(_xdist_workers(config), 1)
+    try:
+        run = build_run(
+            config.getoption("profile"),
+            base_url=config.getoption("base_url"),
+            defects=config.getoption("defect"),
+            target_options=config.getoption("target_option"),
+            insecure=config.getoption("insecure"),
+            requests_per_second=config.getoption("rps"),
+            fail_on=config.getoption("fail_on"),
+            slow=config.getoption("slow"),
+            report_dir=(workerinput or {}).get("authconform_report_dir") or config.getoption("report_dir"),
+            worker_count=workers,
+        )
+    except (ProfileError, UsageProblem) as exc:
+        pytest.exit(f"authconform: {exc}", returncode=summary.EXIT_USAGE)
+    config.stash[RUN] = run
+    LAST_RUN["run"] = run
+    config.pluginmanager.register(Bookkeeper(run), "authconform-bookkeeper")
+    config.option.report_dir = str(run.report_dir)
+    if workerinput is None:
+        if not getattr(config.option, "htmlpath", None):
+            config.option.htmlpath = str(run.report_dir / "report.html")
+            config.option.self_contained_html = True
+        if not getattr(config.option, "xmlpath", None):
+            config.option.xmlpath = str(run.report_dir / "junit.xml")
+
+
+def _xdist_workers(config: pytest.Config) -> int:
+    value = getattr(config.option, "numprocesses", None)
+    if value in (None, 0):
+        return 0
+    if isinstance(value, int):
+        return value
+    return os.cpu_count() or 1
+
+
+def pytest_configure_node(node: Any) -> None:
+    """xdist: workers write into the controller's report folder."""
+    run = node.config.stash.get(RUN, None)
+    if run is not None:
+        node.workerinput["authconform_report_dir"] = str(run.report_dir)
+
+
+def _run(config: pytest.Config) -> Run | None:
+    return config.stash.get(RUN, None)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    run = _run(config)
+    if run is None:
+        return None
+    where = run.profile.base_url
+    if run.embedded is not None:
+        defects = ", ".join(sorted(run.embedded.defects)) or "none"
+        where += f" (embedded reference target {run.embedded.flavour}; defects: {defects})"
+    lines = [f"authconform profile: {run.profile.name} ({run.profile.source})", f"authconform target: {where}"]
+    if run.unreachable:
+        lines.append(f"authconform: TARGET UNREACHABLE: {run.redactor.text(run.unreachable)}")
+    return lines
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = _run(config)
+    if run is not None:
+        run.close()
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def run(request: pytest.FixtureRequest) -> Run:
+    """The run: profile, client, recorder, budget. Suites skip without ``--profile``."""
+    found = _run(request.config)
+    if found is None:
+        pytest.skip("no --profile given: the conformance suites need a target profile")
+    return found
+
+
+@pytest.fixture(scope="session")
+def profile(run: Run) -> Profile:
+    return run.profile
+
+
+@pytest.fixture(scope="session")
+def target(run: Run) -> TargetClient:
+    """The HTTP client for the target; fails every check when the target is unreachable."""
+    if run.unreachable:
+        pytest.fail(f"target unreachable at {run.profile.base_url}: {run.redactor.text(run.unreachable)}",
+                    pytrace=False)
+    return run.client
+
+
+@pytest.fixture(scope="session")
+def login(run: Run, target: TargetClient) -> Login:
+    return run.login
+
+
+@pytest.fixture
+def session(login: Login) -> Session:
+    """The run's shared valid login; checks that need a token skip with the reason without it."""
+    try:
+        return login.session()
+    except LoginFailed as exc:
+        pytest.skip(f"needs a valid login, which failed: {exc}")
+
+
+@pytest.fixture(scope="session")
+def wrong_password_answer(login: Login, profile: Profile):
+    """The valid account's identity with a wrong password: sent once, shared by every check."""
+    try:
+        return login.attempt(profile.account("valid").identity, login.wrong_password(),
+                             purpose="login with a wrong password")
+    except BudgetExhausted as exc:
+        pytest.skip(f"not run, to protect the account: {exc}")
+
+
+@pytest.fixture(scope="session")
+def unknown_user_answer(login: Login, profile: Profile):
+    """An identity no server has, with a password: sent once, shared by every check."""
+    return login.attempt(login.unknown_identity(), login.wrong_password(), purpose="login as an unknown user")
+
+
+# --- check bookkeeping ----------------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    run = _run(item.config)
+    if run is not None:
+        info = check_of(item)
+        run.recorder.current_check = info.id if info else None
+        run.recorder.current_test = item.nodeid
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    try:
+        return (yield)
+    except BudgetExhausted as exc:
+        pytest.skip(f"not run, to protect the account: {exc}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
+    report = yield
+    run = _run(item.config)
+    if run is None:
+        return report
+    info = check_of(item)
+    if info is not None:
+        report.user_properties.extend(
+            [("check_id", info.id), ("severity", info.severity), ("requirement", info.requirement),
+             ("area", info.area), ("title", info.title)]
+        )
+    _redact_report(report, call, run)
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        exchanges = run.recorder.for_test(item.nodeid)
+        report.user_properties.append(("exchanges", len(exchanges)))
+        try:
+            from pytest_html import extras
+        except ImportError:  # pragma: no cover - pytest-html is a dependency
+            return report
+        report.extras = [*getattr(report, "extras", []), extras.html(exchanges_html(exchanges, run.redactor))]
+    return report
+
+
+def _redact_report(report: pytest.TestReport, call: pytest.CallInfo[Any], run: Run) -> None:
+    """Findings show as their message; anything else as its traceback; both redacted."""
+    redact = run.redactor.text
+    if report.longrepr is not None:
+        if report.skipped and isinstance(report.longrepr, tuple):
+            path, line, reason = report.longrepr
+            report.longrepr = (path, line, redact(reason))
+        elif call.excinfo is not None and isinstance(call.excinfo.value, Finding):
+            location = f"{report.location[0]}:{(report.location[1] or 0) + 1}"
+            report.longrepr = f"{redact(str(call.excinfo.value))}\n[{location}]"
+        else:
+            report.longrepr = redact(str(report.longrepr))
+    report.sections = [(title, redact(text) or "") for title, text in report.sections]
+
+
+def _reason(report: pytest.TestReport) -> str:
+    if report.passed:
+        return ""
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return report.longrepr[2].removeprefix("Skipped: ")
+    text = str(report.longrepr or "")
+    for line in text.splitlines():
+        if line.startswith("E   "):
+            return line[4:].strip()
+    return text.strip().splitlines()[0] if text.strip() else report.outcome
+
+
+class Bookkeeper:
+    """Records each check's outcome and writes the verdict; registered only for a profile run.
+
+    Outcomes are taken from the reports (on the xdist controller too, from the workers' reports).
+    """
+
+    def __init__(self, run: Run):
+        self.run = run
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        if "check_id" not in props:
+            return
+        results = self.run.results
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            outcome = "error" if report.when == "setup" and report.failed else report.outcome
+            results[report.nodeid] = Result(
+                check=props["check_id"], title=props.get("title", ""), severity=props["severity"],
+                requirement=props["requirement"], area=props["area"], outcome=outcome,
+                reason=_reason(report), nodeid=report.nodeid, duration=report.duration,
+            )
+        elif report.when == "teardown" and report.failed and report.nodeid in results:
+            results[report.nodeid].outcome = "error"
+            results[report.nodeid].reason = _reason(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if hasattr(session.config, "workerinput"):
+            return
+        summary.write(self.run)
+        if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            session.exitstatus = summary.exit_code(self.run)
+        elif exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and self.run.unreachable:
+            session.exitstatus = summary.EXIT_UNREACHABLE
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        if hasattr(config, "workerinput"):
+            return
+        run = self.run
+        write = terminalreporter.write_line
+        terminalreporter.section("authconform")
+        by_severity = summary.counts(list(run.results.values()), "severity")
+        for severity in ("must", "should", "may"):
+            row = by_severity.get(severity)
+            if row:
+                write(f"  {severity:<6} " + ", ".join(f"{row[o]} {o}" for o in summary.OUTCOMES if row[o]))
+        write(f"verdict: {summary.verdict(run)}")
+        write(f"report: {run.report_dir / 'report.html'}")

@@ -1,0 +1,395 @@
+"""Loading a target profile: YAML, environment expansion, schema validation, defaults.
+
+A profile is written by hand and kept in the user's repository, so every mistake in it must come
+back as one line naming the file, the field (and the line where YAML can tell) and a hint, never
+as a traceback. :class:`ProfileError` carries that line; the CLI prints it and exits 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+import re
+import string
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from . import resources
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_PEM_MARK = "-----BEGIN "
+
+
+class ProfileError(Exception):
+    """A profile that cannot be used; ``str()`` is the one line to show the user."""
+
+    def __init__(self, source: str, field: str, message: str, *, line: int | None = None, hint: str = ""):
+        self.source = source
+        self.field = field
+        self.message = message
+        self.line = line
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        text = f"{where}: {self.field or '(top level)'}: {self.message}"
+        return f"{text} (hint: {self.hint})" if self.hint else text
+
+
+@dataclass(frozen=True)
+class Account:
+    """A login identity and its password, as the profile names them."""
+
+    role: str
+    identity: str
+    password: str
+
+
+def _schema() -> dict[str, Any]:
+    import json
+
+    return json.loads((resources.schemas_dir() / "profile.schema.json").read_text())
+
+
+_SCHEMA: dict[str, Any] | None = None
+
+
+def profile_schema() -> dict[str, Any]:
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = _schema()
+    return _SCHEMA
+
+
+def _deref(node: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = node.get("$ref")
+    if not ref:
+        return node
+    target: Any = profile_schema()
+    for part in ref.removeprefix("#/").split("/"):
+        target = target[part]
+    return target
+
+
+def _field_name(path: Iterator[Any] | list[Any]) -> str:
+    return ".".join(str(p) for p in path)
+
+
+class Section(Mapping[str, Any]):
+    """Read-only attribute access to one part of a validated profile.
+
+    Fields the schema knows but the profile leaves out read as ``None``; a name the schema does
+    not know raises ``AttributeError``, so a typo in a suite fails loudly instead of skipping.
+    """
+
+    def __init__(self, data: Mapping[str, Any], schema: Mapping[str, Any], path: str):
+        self._data = data
+        self._schema = _deref(schema)
+        self._path = path
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        properties = self._schema.get("properties", {})
+        if name not in properties and name not in self._data:
+            raise AttributeError(f"profile field {self._path}.{name} does not exist")
+        value = self._data.get(name)
+        child = _deref(properties.get(name, {}))
+        if isinstance(value, Mapping) and ("properties" in child or "additionalProperties" in child):
+            return Section(value, child, f"{self._path}.{name}".lstrip("."))
+        return value
+
+    def __getitem__(self, key: str) -> Any:
+        return self.__getattr__(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"<profile section {self._path or '(root)'}>"
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(dict(self._data))
+
+
+class Profile(Section):
+    """A validated profile with its environment expanded and defaults filled in."""
+
+    def __init__(self, data: dict[str, Any], source: Path | None):
+        super().__init__(data, profile_schema(), "")
+        self.source = source
+        self.directory = source.parent if source else None
+
+    def account(self, role: str) -> Account | None:
+        """The account for ``role`` (valid, disabled, lockout), or None when the profile has none."""
+        entry = self._data.get("accounts", {}).get(role)
+        if not entry:
+            return None
+        return Account(role=role, identity=entry["identity"], password=entry["password"])
+
+    def resolve(self, reference: str) -> Path | None:
+        return resources.resolve_file(reference, self.directory)
+
+    def key_material(self, value: str | None) -> str | None:
+        """PEM text for a key given inline or as a file path (None when not given)."""
+        if not value:
+            return None
+        if _PEM_MARK in value:
+            return value
+        path = self.resolve(value)
+        return path.read_text() if path else None
+
+    def with_base_url(self, base_url: str) -> Profile:
+        data = copy.deepcopy(self._data)
+        data["base_url"] = base_url
+        return Profile(data, self.source)
+
+    def secret_values(self) -> list[str]:
+        """Every value a report must never show: passwords and secret-header values."""
+        values = [a["password"] for a in self._data.get("accounts", {}).values() if a.get("password")]
+        header = self._data.get("secret_header")
+        if header and header.get("value"):
+            values.append(header["value"])
+        for section in ("verify", "signing"):
+            secret = (self._data.get("token", {}).get(section) or {}).get("secret")
+            if secret:
+                values.append(secret)
+        return values
+
+
+def _line_of(document: yaml.Node | None, path: list[Any]) -> int | None:
+    """The 1-based line of the node at ``path`` in a composed YAML document, if it exists."""
+    node = document
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(part):
+                    node, line = value, key.start_mark.line + 1
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def expand_environment(value: Any, env: Mapping[str, str], source: str, path: list[Any], document=None) -> Any:
+    """Replace ``${VAR}`` and ``${VAR:-default}`` in every string of the profile."""
+    if isinstance(value, dict):
+        return {k: expand_environment(v, env, source, [*path, k], document) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_environment(v, env, source, [*path, i], document) for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        raise ProfileError(
+            source,
+            _field_name(path),
+            f"environment variable {name} is not set",
+            line=_line_of(document, path),
+            hint=f"export {name}=..., or write ${{{name}:-default}} in the profile",
+        )
+
+    return _VARIABLE.sub(substitute, value)
+
+
+def _fill_defaults(data: dict[str, Any], schema: Mapping[str, Any]) -> None:
+    schema = _deref(schema)
+    for name, child in schema.get("properties", {}).items():
+        child = _deref(child)
+        if name not in data and "default" in child:
+            data[name] = copy.deepcopy(child["default"])
+        if isinstance(data.get(name), dict):
+            _fill_defaults(data[name], child)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for value in data.values():
+            if isinstance(value, dict):
+                _fill_defaults(value, extra)
+
+
+def _allowed_names(schema: Mapping[str, Any], path: list[Any]) -> list[str]:
+    node = _deref(schema)
+    for part in path:
+        node = _deref(node.get("properties", {}).get(part) or node.get("additionalProperties") or {})
+    return list(node.get("properties", {}))
+
+
+def _schema_error(error: jsonschema.ValidationError, source: str, document) -> ProfileError:
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = _allowed_names(profile_schema(), path)
+        unknown = [k for k in error.instance if k not in allowed]
+        name = unknown[0] if unknown else "?"
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(allowed)}"
+        return ProfileError(
+            source, _field_name([*path, name]), "unknown field", line=_line_of(document, [*path, name]), hint=hint
+        )
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return ProfileError(
+            source,
+            _field_name([*path, missing]),
+            "required field is missing",
+            line=_line_of(document, path),
+            hint=f"add '{missing}' under {_field_name(path) or 'the top level'}",
+        )
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return ProfileError(
+            source,
+            _field_name(path),
+            f"expected {expected}, got {type(error.instance).__name__} {error.instance!r}",
+            line=_line_of(document, path),
+        )
+    if error.validator == "pattern" and path and path[-1] in ("token", "refresh_token", "message_pointer"):
+        return ProfileError(
+            source,
+            _field_name(path),
+            f"{error.instance!r} is not a JSON Pointer",
+            line=_line_of(document, path),
+            hint="a JSON Pointer starts with '/', e.g. /token or /data/0/token/token",
+        )
+    return ProfileError(source, _field_name(path), error.message, line=_line_of(document, path))
+
+
+def _drop_empty_optionals(data: dict[str, Any], source: str) -> None:
+    """Values left empty by ``${VAR:-}`` mean 'not given' for optional parts of the profile."""
+    accounts = data.get("accounts", {})
+    valid = accounts.get("valid", {})
+    if not valid.get("identity") or not valid.get("password"):
+        raise ProfileError(
+            source,
+            "accounts.valid",
+            "the valid account needs a non-empty identity and password",
+            hint="set the environment variables the profile names",
+        )
+    for role in [r for r in accounts if r != "valid"]:
+        if not accounts[role].get("identity"):
+            del accounts[role]
+    token = data.get("token", {})
+    for section in ("verify", "signing"):
+        for key, value in list((token.get(section) or {}).items()):
+            if value == "":
+                token[section][key] = None
+    header = data.get("secret_header")
+    if header is not None and not header.get("value"):
+        del data["secret_header"]
+
+
+def _check_references(data: dict[str, Any], source: str, directory: Path | None, document) -> None:
+    """Every file the profile names exists, and every message template is well formed."""
+
+    def schema_paths() -> Iterator[tuple[list[Any], str]]:
+        success = data["login"]["success"]
+        if success.get("schema"):
+            yield ["login", "success", "schema"], success["schema"]
+        for name, error in data["login"].get("errors", {}).items():
+            if error.get("schema"):
+                yield ["login", "errors", name, "schema"], error["schema"]
+        refresh = data.get("refresh") or {}
+        if refresh.get("schema"):
+            yield ["refresh", "schema"], refresh["schema"]
+        if (refresh.get("rejected") or {}).get("schema"):
+            yield ["refresh", "rejected", "schema"], refresh["rejected"]["schema"]
+        token = data.get("token", {})
+        for section in ("verify", "signing"):
+            for key in ("public_key", "private_key"):
+                value = (token.get(section) or {}).get(key)
+                if value and _PEM_MARK not in value:
+                    yield ["token", section, key], value
+
+    for path, reference in schema_paths():
+        if resources.resolve_file(reference, directory) is None:
+            raise ProfileError(
+                source,
+                _field_name(path),
+                f"file not found: {reference}",
+                line=_line_of(document, path),
+                hint="paths are relative to the profile, its parent folder or the working directory",
+            )
+    for name, error in data["login"].get("errors", {}).items():
+        template = error.get("message")
+        if template is None:
+            continue
+        path = ["login", "errors", name, "message"]
+        try:
+            names = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+        except ValueError as exc:
+            raise ProfileError(
+                source,
+                _field_name(path),
+                f"malformed message template {template!r}: {exc}",
+                line=_line_of(document, path),
+                hint="the only placeholder is {field}; write {{ and }} for literal braces",
+            ) from None
+        unknown = [n for n in names if n != "field"]
+        if unknown:
+            raise ProfileError(
+                source,
+                _field_name(path),
+                f"unknown placeholder {{{unknown[0]}}} in message template",
+                line=_line_of(document, path),
+                hint="the only placeholder is {field}",
+            )
+
+
+def load_profile(path: str | Path, env: Mapping[str, str] | None = None) -> Profile:
+    """Read, expand, validate and complete the profile at ``path``.
+
+    ``path`` may also be the name of a built-in profile (``pch-sig``).
+    """
+    env = os.environ if env is None else env
+    file = Path(path)
+    if not file.is_file():
+        builtin = resources.builtin_profile(str(path))
+        if builtin is None:
+            raise ProfileError(str(path), "", "no such profile file or built-in profile",
+                               hint="built-in profiles: " + ", ".join(sorted(
+                                   p.stem for p in resources.profiles_dir().glob("*.yaml"))))
+        file = builtin
+    source = str(file)
+    text = file.read_text(encoding="utf-8")
+    try:
+        document = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ProfileError(source, "", f"YAML syntax error: {problem}",
+                           line=mark.line + 1 if mark else None,
+                           hint="check indentation and quoting near that line") from None
+    if not isinstance(raw, dict):
+        raise ProfileError(source, "", "a profile is a YAML mapping of fields", line=1)
+    data = expand_environment(raw, env, source, [], document)
+    validator = jsonschema.Draft202012Validator(profile_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
+    if errors:
+        best = jsonschema.exceptions.best_match(errors)
+        raise _schema_error(best, source, document)
+    _fill_defaults(data, profile_schema())
+    _drop_empty_optionals(data, source)
+    _check_references(data, source, file.parent, document)
+    return Profile(data, file)

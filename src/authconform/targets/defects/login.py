@@ -1,0 +1,147 @@
+"""Defects of the login endpoint: each one proves one or more LOGIN-* checks.
+
+``breaks`` lists the LOGIN-* checks a defect must fail. A defect that damages the success
+answer (status, token) also starves checks of other suites that need a working login; those
+are not listed here, only the login checks this module was written to prove.
+"""
+
+from __future__ import annotations
+
+from authconform.targets.defects import register
+
+ALL = ("chamilo", "invoiceninja", "pch-sig")
+LEXIK = ("chamilo", "pch-sig")
+
+
+def _same(flavours: tuple[str, ...], *checks: str) -> dict[str, set[str]]:
+    return {flavour: set(checks) for flavour in flavours}
+
+
+LOGIN_CREATED = register(
+    "201-on-login",
+    description="""A successful login answers 201 Created instead of 200; body and headers are
+    unchanged.""",
+    breaks=_same(ALL, "LOGIN-OK-STATUS"),
+)
+
+LOGIN_CONTENT_TYPE_HTML = register(
+    "login-content-type-html",
+    description="""A successful login's body is still the JSON document but is labelled
+    Content-Type: text/html; charset=UTF-8.""",
+    breaks=_same(ALL, "LOGIN-OK-CONTENT-TYPE"),
+)
+
+LOGIN_BODY_MISSING_FIELD = register(
+    "login-body-missing-field",
+    description="""The success body lacks a field its schema requires: pch-sig leaves out
+    "user"; invoiceninja leaves out "meta"; chamilo (whose only field is the token) sends the JWT
+    as {"jwt": ...} with no "token" key, so on chamilo LOGIN-OK-TOKEN fails as well.""",
+    breaks={
+        "pch-sig": {"LOGIN-OK-SCHEMA"},
+        "invoiceninja": {"LOGIN-OK-SCHEMA"},
+        "chamilo": {"LOGIN-OK-SCHEMA", "LOGIN-OK-TOKEN"},
+    },
+)
+
+EMPTY_TOKEN = register(
+    "empty-token",
+    description="""A successful login returns the token as an empty string ("" at /token, or at
+    /data/0/token/token on invoiceninja, whose schema demands 64 characters, so its
+    LOGIN-OK-SCHEMA fails too).""",
+    breaks={
+        "pch-sig": {"LOGIN-OK-TOKEN"},
+        "chamilo": {"LOGIN-OK-TOKEN"},
+        "invoiceninja": {"LOGIN-OK-TOKEN", "LOGIN-OK-SCHEMA"},
+    },
+)
+
+PASSWORD_ECHO = register(
+    "password-echo",
+    description="""The success body echoes the submitted password: user.password on pch-sig,
+    a top-level "password" on chamilo, data[0].user.password on invoiceninja.""",
+    breaks=_same(ALL, "LOGIN-OK-NO-PASSWORD-ECHO"),
+)
+
+MISSING_FIELD_500 = register(
+    "500-on-missing-field",
+    description="""A JSON object (or form body) without the identity or password key crashes
+    with 500 and a stack-trace page instead of the 400/422 validation answer; an empty or
+    unparseable body is not affected.""",
+    breaks=_same(ALL, "LOGIN-MISSING-FIELD"),
+)
+
+EMPTY_BODY_500 = register(
+    "500-on-empty-body",
+    description="""A login request with a zero-length body crashes with 500 and a stack-trace
+    page instead of the 400 "Invalid JSON." (422 missing fields on invoiceninja).""",
+    breaks=_same(ALL, "LOGIN-EMPTY-BODY"),
+)
+
+MALFORMED_JSON_500 = register(
+    "500-on-malformed-json",
+    description="""A non-empty login body that is not syntactically valid JSON crashes with 500
+    and a stack-trace page instead of the 400 "Invalid JSON." (422 missing fields on
+    invoiceninja); valid JSON that is not an object is not affected.""",
+    breaks=_same(ALL, "LOGIN-MALFORMED-JSON"),
+)
+
+WRONG_TYPE_AS_401 = register(
+    "wrong-type-as-401",
+    description="""A non-string identity or password (number, boolean, null, array, object) is
+    not rejected as a bad request but falls through to the credential check and gets the 401
+    bad-credentials answer (invoiceninja does not count these attempts towards its lockout).""",
+    breaks=_same(ALL, "LOGIN-WRONG-TYPE"),
+)
+
+NULL_FIELD_500 = register(
+    "500-on-null-field",
+    description="""A JSON null as identity or password crashes with 500 and a stack-trace page;
+    every other wrong type still gets the right 400/422 answer.""",
+    breaks=_same(ALL, "LOGIN-NO-5XX"),
+)
+
+HTML_ERROR_PAGE = register(
+    "html-error-page",
+    description="""Every validation error of the login (missing key, wrong type, empty or
+    malformed body: 400 on Lexik flavours, 422 on invoiceninja) is the framework's HTML error
+    page (text/html) with the same status, instead of the JSON error body.""",
+    breaks=_same(ALL, "LOGIN-MISSING-FIELD", "LOGIN-EMPTY-BODY", "LOGIN-MALFORMED-JSON", "LOGIN-WRONG-TYPE"),
+)
+
+WRONG_PASSWORD_LOGS_IN = register(
+    "200-on-wrong-password",
+    description="""The password is never checked for an existing account: a wrong password
+    logs in with 200 and a working token (account status checks still apply).""",
+    breaks=_same(ALL, "LOGIN-401-BAD-PASSWORD", "LOGIN-401-SAME-MESSAGE"),
+)
+
+TOKEN_IN_401_BODY = register(
+    "token-in-401-body",
+    description="""The 401 for a wrong password also carries a valid token for that account,
+    at the same JSON pointer as a successful login's token (/token, or /data/0/token/token on
+    invoiceninja).""",
+    breaks=_same(ALL, "LOGIN-401-BAD-PASSWORD", "LOGIN-401-SAME-MESSAGE"),
+)
+
+UNKNOWN_USER_MESSAGE = register(
+    "different-message-for-unknown-user",
+    description="""An unknown identity gets a 401 with a message of its own ("Username could
+    not be found." on Lexik flavours, "No user with that email" on invoiceninja), which tells
+    an attacker which accounts exist.""",
+    breaks=_same(ALL, "LOGIN-401-UNKNOWN-USER", "LOGIN-401-SAME-MESSAGE"),
+)
+
+UNKNOWN_USER_404 = register(
+    "unknown-user-404",
+    description="""An unknown identity gets 404 {"message":"User not found"} instead of the 401
+    bad-credentials answer.""",
+    breaks=_same(ALL, "LOGIN-401-UNKNOWN-USER", "LOGIN-401-SAME-MESSAGE"),
+)
+
+DISABLED_LOGS_IN = register(
+    "disabled-account-logs-in",
+    description="""The account-status check is skipped: a disabled account logs in with its
+    password and its token works on the protected endpoint (invoiceninja: the locked user's
+    token is accepted instead of 403 "User access locked").""",
+    breaks=_same(ALL, "LOGIN-DISABLED-REFUSED"),
+)

@@ -1,0 +1,46 @@
+"""The flavours a reference target can take and the knobs a test run may turn on them.
+
+Kept apart from the flavour modules so that the defect registry can validate flavour names
+without importing any server code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FLAVOURS: tuple[str, ...] = ("chamilo", "invoiceninja", "pch-sig")
+
+# Lexik's token_ttl default (Chamilo's config and PCH-SIG's seed both say 3600 s).
+LEXIK_ACCESS_TTL = 3600
+
+DEFAULT_API_SECRET = "authconform-reference-secret"
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """What a run may change on a reference target; the defaults are the real systems' values.
+
+    ``hash_iterations`` is the PBKDF2-SHA256 cost: real hashing keeps timing realistic, a low
+    value keeps the harness's own tests fast. ``access_ttl`` of ``None`` means the flavour's
+    default (3600 s for the Lexik flavours; Invoice Ninja tokens never expire, so it ignores it).
+    ``api_secret`` of ``None`` is Invoice Ninja with an empty ``API_SECRET``: no header enforced.
+    """
+
+    hash_iterations: int = 20_000
+    access_ttl: int | None = None
+    refresh_ttl: int = 604_800
+    refresh_single_use: bool = True
+    api_secret: str | None = DEFAULT_API_SECRET
+
+    def access_ttl_for(self, flavour: str) -> int | None:
+        """Seconds between ``iat`` and ``exp`` of an access token, or ``None`` for no expiry."""
+        if flavour == "invoiceninja":
+            return None
+        return LEXIK_ACCESS_TTL if self.access_ttl is None else self.access_ttl
+
+
+def check_flavour(flavour: str) -> str:
+    """Return ``flavour`` if it is known, else raise a ValueError that lists the known ones."""
+    if flavour not in FLAVOURS:
+        raise ValueError(f"unknown flavour {flavour!r}: choose one of {', '.join(FLAVOURS)}")
+    return flavour
