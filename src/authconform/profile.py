@@ -213,12 +213,16 @@ def expand_environment(value: Any, env: Mapping[str, str], source: str, path: li
     return _VARIABLE.sub(substitute, value)
 
 
+_NO_DEFAULT = object()
+
+
 def _fill_defaults(data: dict[str, Any], schema: Mapping[str, Any]) -> None:
     schema = _deref(schema)
-    for name, child in schema.get("properties", {}).items():
-        child = _deref(child)
-        if name not in data and "default" in child:
-            data[name] = copy.deepcopy(child["default"])
+    for name, node in schema.get("properties", {}).items():
+        child = _deref(node)
+        default = node.get("default", child.get("default", _NO_DEFAULT))
+        if name not in data and default is not _NO_DEFAULT:
+            data[name] = copy.deepcopy(default)
         if isinstance(data.get(name), dict):
             _fill_defaults(data[name], child)
     extra = schema.get("additionalProperties")
@@ -385,10 +389,11 @@ def load_profile(path: str | Path, env: Mapping[str, str] | None = None) -> Prof
         raise ProfileError(source, "", "a profile is a YAML mapping of fields", line=1)
     data = expand_environment(raw, env, source, [], document)
     validator = jsonschema.Draft202012Validator(profile_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(list(e.absolute_path)), str(e.message)))
+    errors = list(validator.iter_errors(data))
     if errors:
-        best = jsonschema.exceptions.best_match(errors)
-        raise _schema_error(best, source, document)
+        # An unknown (misspelt) field explains the "required field missing" error beside it: show it first.
+        errors.sort(key=lambda e: (e.validator != "additionalProperties", -len(list(e.absolute_path))))
+        raise _schema_error(errors[0], source, document)
     _fill_defaults(data, profile_schema())
     _drop_empty_optionals(data, source)
     _check_references(data, source, file.parent, document)
