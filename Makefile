@@ -12,7 +12,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,peers]'
 	touch $@
 
 run: setup
@@ -23,3 +23,6 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check src suites tests bench conftest.py
+
+catalogue: setup
+	$(BIN)/python -c "import re,subprocess;s=open('README.md').read();t=subprocess.run(['$(BIN)/authconform','list','--format','markdown'],capture_output=True,text=True,check=True).stdout;open('README.md','w').write(re.sub(r'<!-- catalogue:start -->.*<!-- catalogue:end -->','<!-- catalogue:start -->\n'+t+'<!-- catalogue:end -->',s,flags=re.S))"
