@@ -1,0 +1,44 @@
+"""Start the SimpleJWT peer: migrate a fresh sqlite database, create its two users, serve.
+
+The active user logs in; the inactive one (``is_active=False``) has the right password and must
+still be refused, as Django's ModelBackend refuses inactive users.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from tests.peers import serving
+
+
+def main() -> None:
+    serving.data_dir()
+    env = serving.environment({
+        "SIMPLEJWT_SECRET_KEY": lambda: secrets.token_urlsafe(48),
+        "SIMPLEJWT_USER": lambda: "alice",
+        "SIMPLEJWT_PASSWORD": serving.password,
+        "SIMPLEJWT_INACTIVE_USER": lambda: "bob",
+        "SIMPLEJWT_INACTIVE_PASSWORD": serving.password,
+    })
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.peers.simplejwt_app.settings")
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+
+    from django.contrib.auth import get_user_model
+    from django.core.wsgi import get_wsgi_application
+
+    users = get_user_model()
+    users.objects.create_user(env["SIMPLEJWT_USER"], password=env["SIMPLEJWT_PASSWORD"])
+    inactive = users.objects.create_user(env["SIMPLEJWT_INACTIVE_USER"], password=env["SIMPLEJWT_INACTIVE_PASSWORD"])
+    inactive.is_active = False
+    inactive.save()
+    serving.serve(get_wsgi_application(), env)
+
+
+if __name__ == "__main__":
+    main()
