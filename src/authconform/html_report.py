@@ -1,0 +1,290 @@
+"""report.html: pytest-html, extended through its hooks into a report a reviewer can read.
+
+pytest-html 4 builds the page (template, filters, sorting, expandable rows); this module only
+answers its hooks (``pytest_html_report_title``, ``pytest_html_results_summary``,
+``pytest_html_results_table_header``/``_row``/``_html``) and adds a style sheet through its
+``--css`` option. What it adds:
+
+- a headline: the verdict, then profile, target, harness version and time, in one line;
+- tables of outcomes by area and by severity, and a short "how to read" note;
+- one row per check: outcome, ID, title, severity badge, requirement links, reason in plain words;
+  the row expands to the HTTP exchanges behind the check (:mod:`authconform.report_html`);
+- the profile the run used, redacted, which ``profile ...`` requirements link to.
+
+Everything shown is passed through the run's redactor, the environment table included.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import __version__, summary
+from .checks import AREAS, SEVERITIES
+from .exchanges import Exchange
+from .requirements import references
+from .run import Result, Run
+
+CSS = Path(__file__).with_name("report.css")
+OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "error": "error", "skipped": "skipped"}
+REASON_CHARS = 1500
+# pytest-metadata rows worth keeping in the environment table; the rest (every installed package,
+# every CI variable) is noise in a report handed to a customer, and a place for secrets to hide.
+KEPT_METADATA = ("Python", "Platform")
+
+
+def _esc(text: Any) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+def install(config: pytest.Config, run: Run) -> None:
+    """Attach the report hooks and the style sheet to a run (when pytest-html is active)."""
+    if not config.pluginmanager.hasplugin("html"):
+        return
+    css = list(getattr(config.option, "css", None) or [])
+    if str(CSS) not in css:
+        config.option.css = [*css, str(CSS)]
+    config.pluginmanager.register(ReportHooks(run), "authconform-html-report")
+
+
+def exchanges_for(item: pytest.Item, run: Run) -> tuple[list[Exchange], list[Exchange]]:
+    """The exchanges a check sent, and the shared ones it used through fixtures (the run's login, ...)."""
+    own = run.recorder.for_test(item.nodeid)
+    shared: list[Exchange] = []
+    for value in getattr(item, "funcargs", {}).values():
+        for candidate in (value, getattr(value, "answer", None)):
+            exchange = getattr(candidate, "exchange", None)
+            if isinstance(exchange, Exchange) and exchange not in own and exchange not in shared:
+                shared.append(exchange)
+    return own, shared
+
+
+def plain_reason(report: Any) -> str:
+    """Why a check did not pass, in the words of its finding (location lines and tracebacks dropped)."""
+    if report.passed:
+        return ""
+    longrepr = report.longrepr
+    if report.skipped and isinstance(longrepr, tuple):
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    text = str(longrepr or "").strip()
+    errors = [line[4:].strip() for line in text.splitlines() if line.startswith("E   ")]
+    if errors:
+        text = " ".join(errors)
+    else:
+        lines = [line for line in text.splitlines()
+                 if line.strip() and not (line.startswith("[") and line.rstrip().endswith("]"))]
+        text = "\n".join(lines)
+    if len(text) > REASON_CHARS:
+        text = text[:REASON_CHARS].rstrip() + " …"
+    return text or report.outcome
+
+
+def verdict_class(run: Run) -> str:
+    if run.unreachable or summary.gate_failures(run):
+        return "ac-verdict-fail"
+    return "ac-verdict-warn" if summary.warnings(run) else "ac-verdict-pass"
+
+
+def target_line(run: Run) -> str:
+    where = run.profile.base_url
+    if run.embedded is not None:
+        defects = ", ".join(sorted(run.embedded.defects)) or "none"
+        where += f" (embedded reference target {run.embedded.flavour}; defects: {defects})"
+    return where
+
+
+def headline_html(run: Run) -> str:
+    """The verdict and the run's facts in one line, coloured by the verdict."""
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(run.started))
+    facts = [
+        ("profile", run.profile.name),
+        ("target", target_line(run)),
+        ("harness", f"authconform {__version__}"),
+        ("started", started),
+        ("gate", f"fails on {' and '.join(s for s in SEVERITIES if s in run.gate_severities)}"),
+    ]
+    verdict = run.redactor.text(summary.verdict(run)) or ""
+    verdict = verdict[:1].upper() + verdict[1:]
+    shown = "".join(f"<span class='ac-fact'><span class='ac-fact-name'>{_esc(name)}</span> {_esc(value)}</span>"
+                    for name, value in facts)
+    return (f"<div class='ac-headline {verdict_class(run)}'><span class='ac-verdict'>{_esc(verdict)}</span>"
+            f"{shown}</div>")
+
+
+def _count_cell(count: int, outcome: str) -> str:
+    css = f"ac-n ac-n-{outcome}" + (" ac-zero" if not count else "")
+    return f"<td class='{css}'>{count}</td>"
+
+
+def outcome_table(results: list[Result], key: str, names: list[str], caption: str, run: Run) -> str:
+    """A table of ``names`` (areas or severities) by outcome, with the failing gate checks named."""
+    table = summary.counts(results, key)
+    rows = []
+    for name in names:
+        row = table.get(name, {o: 0 for o in summary.OUTCOMES})
+        total = sum(row.values())
+        failing = sorted(r.check for r in results if getattr(r, key) == name and r.outcome in ("failed", "error"))
+        if total == 0:
+            note = "<span class='ac-muted'>no checks ran</span>"
+        elif failing:
+            note = ", ".join(f"<code>{_esc(c)}</code>" for c in failing)
+        else:
+            note = "<span class='ac-ok'>all passed</span>" if row["passed"] else "<span class='ac-muted'>—</span>"
+        label = (f"<span class='ac-badge ac-sev-{_esc(name)}'>{_esc(name)}</span>" if key == "severity"
+                 else _esc(name))
+        rows.append(f"<tr class='{'ac-empty' if total == 0 else ''}'><th>{label}</th><td class='ac-n'>{total}</td>"
+                    + "".join(_count_cell(row[o], o) for o in summary.OUTCOMES)
+                    + f"<td class='ac-failing'>{note}</td></tr>")
+    head = "".join(f"<th>{OUTCOME_LABELS[o]}</th>" for o in summary.OUTCOMES)
+    first = "area" if key == "area" else "severity"
+    return (f"<table class='ac-table ac-by-{key}'><caption>{_esc(caption)}</caption><thead><tr><th>{first}</th>"
+            f"<th>checks</th>{head}<th>failing checks</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def requirement_html(requirement: str | None, *, in_report: bool = True) -> str:
+    """Each part of a requirement as a link chip to its public text."""
+    chips = []
+    for ref in references(requirement):
+        url = ref.url or ("#profile" if ref.source == "profile" and in_report else None)
+        css = f"ac-req ac-req-{ref.source}"
+        if url:
+            target = "" if url.startswith("#") else " target='_blank' rel='noopener noreferrer'"
+            chips.append(f"<a class='{css}' href='{_esc(url)}'{target} title='{_esc(url)}'>{_esc(ref.text)}</a>")
+        else:
+            chips.append(f"<span class='{css}'>{_esc(ref.text)}</span>")
+    return "".join(chips) or "<span class='ac-muted'>—</span>"
+
+
+GUIDE = """
+<div class='ac-guide'>
+<h3>How to read this report</h3>
+<ul>
+<li><b>One row per check.</b> Its ID is stable (gate on it in CI); the title says the rule; the requirement links to
+the RFC section, OWASP ASVS item or profile field it enforces.</li>
+<li><b>Severity.</b> <span class='ac-badge ac-sev-must'>must</span> failures fail the gate;
+<span class='ac-badge ac-sev-should'>should</span> failures are warnings (unless the run used
+<code>--fail-on should</code>);
+<span class='ac-badge ac-sev-may'>may</span> is information.</li>
+<li><b>Reason.</b> What was expected, where the expectation comes from, and what came back. A skipped check says why it
+could not run (for example, no disabled account in the profile).</li>
+<li><b>Click a row</b> to see the HTTP exchanges behind the check, and the JWTs in them decoded.
+Passwords, tokens, refresh tokens and secret-header values are redacted everywhere;
+JWTs keep their header and payload and lose their signature.</li>
+</ul>
+</div>
+"""
+
+
+def profile_html(run: Run) -> str:
+    source = run.profile.source
+    text = None
+    if source is not None:
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except OSError:
+            text = None
+    shown = run.redactor.text(text) if text else "(the profile file could not be read)"
+    return (f"<details class='ac-profile'><summary>Profile <b>{_esc(run.profile.name)}</b> "
+            f"<span class='ac-muted'>{_esc(source)}</span></summary>"
+            f"<pre class='ac-body' id='profile'>{_esc(shown)}</pre></details>")
+
+
+class ReportHooks:
+    """pytest-html hook implementations for one run."""
+
+    def __init__(self, run: Run):
+        self.run = run
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Curate pytest-metadata's environment table before pytest-html (trylast) reads it."""
+        try:
+            from pytest_metadata.plugin import metadata_key
+        except ImportError:  # pragma: no cover - a dependency of pytest-html
+            return
+        metadata = session.config.stash.get(metadata_key, None)
+        if metadata is None:
+            return
+        kept = {k: metadata[k] for k in KEPT_METADATA if k in metadata}
+        metadata.clear()
+        redact = self.run.redactor.text
+        metadata.update({k: redact(str(v)) for k, v in kept.items()})
+        metadata["authconform"] = __version__
+        metadata["Profile"] = f"{self.run.profile.name} ({self.run.profile.source})"
+        metadata["Target"] = redact(target_line(self.run))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = f"authconform report: {self.run.profile.name}"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
+                                    session: pytest.Session) -> None:
+        run = self.run
+        results = list(run.results.values())
+        extra_areas = sorted({r.area for r in results} - set(AREAS.values()))
+        areas = [*AREAS.values(), *extra_areas]
+        prefix.append(headline_html(run))
+        spent = run.budget.spent()
+        failed_logins = sum(spent.values()) if isinstance(spent, dict) else int(spent or 0)
+        counts = f"{len(results)} checks, {run.client.request_count} requests, {failed_logins} failed logins"
+        prefix.append(
+            "<div class='ac-tables'>"
+            + outcome_table(results, "area", areas, "Checks by area", run)
+            + outcome_table(results, "severity", list(SEVERITIES), "Checks by severity", run)
+            + f"<p class='ac-muted ac-counts'>{_esc(counts)}; files beside this report: summary.json, junit.xml</p>"
+            + "</div>"
+        )
+        summary.append(GUIDE)
+        postfix.append(profile_html(run))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells[:] = [
+            '<th class="sortable" data-column-type="result">Outcome</th>',
+            '<th class="sortable" data-column-type="testId">Check</th>',
+            "<th>What it checks</th>",
+            '<th class="sortable" data-column-type="severity">Severity</th>',
+            '<th class="sortable" data-column-type="area">Area</th>',
+            "<th>Requirement</th>",
+            "<th>Reason</th>",
+            '<th class="sortable" data-column-type="duration">Time</th>',
+        ]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
+        redact = self.run.redactor.text
+        props = dict(getattr(report, "user_properties", None) or [])
+        result_cell, duration_cell = cells[0], cells[2]
+        reason = redact(plain_reason(report)) or ""
+        if "check_id" not in props:
+            cells[:] = [result_cell, f'<td class="col-testId">{_esc(report.nodeid)}</td>',
+                        "<td class='col-title'>not a conformance check</td>", '<td class="col-severity"></td>',
+                        '<td class="col-area"></td>', '<td class="col-links col-requirement"></td>',
+                        f"<td class='col-reason'>{_esc(reason)}</td>", duration_cell]
+            return
+        severity = props["severity"]
+        warn = ""
+        if report.outcome == "failed" and severity not in self.run.gate_severities:
+            warn = "<span class='ac-warn'>warning</span> "
+        reason_html = warn + _esc(reason) if reason else "<span class='ac-muted'>—</span>"
+        cells[:] = [
+            result_cell,
+            f'<td class="col-testId">{_esc(props["check_id"])}</td>',
+            f"<td class='col-title'>{_esc(props.get('title', ''))}</td>",
+            f"<td class=\"col-severity\"><span class='ac-badge ac-sev-{_esc(severity)}'>{_esc(severity)}</span></td>",
+            f'<td class="col-area">{_esc(props.get("area", ""))}</td>',
+            f'<td class="col-links col-requirement">{requirement_html(props.get("requirement"))}</td>',
+            f"<td class='col-reason'>{reason_html}</td>",
+            duration_cell,
+        ]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_html(self, report: Any, data: list[str]) -> None:
+        """Keep the log only for tracebacks: a finding's message is the row's reason already."""
+        text = str(getattr(report, "longrepr", "") or "")
+        if report.passed or report.skipped or not any(line.startswith("E   ") for line in text.splitlines()):
+            data.clear()
