@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from . import summary
+from . import html_report, summary
 from .budget import BudgetExhausted
 from .checks import MARKER, check_of
 from .client import TargetClient
@@ -67,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN] = run
     LAST_RUN["run"] = run
     config.pluginmanager.register(Bookkeeper(run), "authconform-bookkeeper")
+    html_report.install(config, run)
     config.option.report_dir = str(run.report_dir)
     if workerinput is None:
         if not getattr(config.option, "htmlpath", None):
@@ -206,13 +207,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
         )
     _redact_report(report, call, run)
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        exchanges = run.recorder.for_test(item.nodeid)
+        exchanges, shared = html_report.exchanges_for(item, run)
         report.user_properties.append(("exchanges", len(exchanges)))
         try:
             from pytest_html import extras
         except ImportError:  # pragma: no cover - pytest-html is a dependency
             return report
-        report.extras = [*getattr(report, "extras", []), extras.html(exchanges_html(exchanges, run.redactor))]
+        shown = exchanges_html(exchanges, run.redactor, shared=shared)
+        report.extras = [*getattr(report, "extras", []), extras.html(shown)]
     return report
 
 
