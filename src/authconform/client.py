@@ -5,6 +5,8 @@ become a failed check with a readable reason, so :meth:`TargetClient.request` ne
 anything the server does: it returns an :class:`Answer` whose ``error`` says what went wrong.
 Cookies are dropped after every exchange because Chamilo's login also sets a session cookie that
 authenticates the API, and a harness that kept it would see "no token" requests succeed.
+A target that stops answering must not hold a CI job for ``timeout`` seconds per check: after
+``max_consecutive_timeouts`` timeouts in a row, later requests are not sent and fail at once.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class TargetClient:
         verify: bool = True,
         requests_per_second: float = 0,
         max_body_bytes: int = 2 * 1024 * 1024,
+        max_consecutive_timeouts: int = 3,
         transport: httpx.BaseTransport | None = None,
     ):
         self.base_url = base_url.rstrip("/")
@@ -113,6 +116,10 @@ class TargetClient:
         self._next_slot = 0.0
         self._pace_lock = threading.Lock()
         self.request_count = 0
+        self.max_consecutive_timeouts = max_consecutive_timeouts
+        self._timeouts_in_a_row = 0
+        self._timeouts_lock = threading.Lock()
+        self.stopped_answering: str | None = None  # why requests are no longer sent
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout),
             verify=verify,
@@ -172,6 +179,9 @@ class TargetClient:
             purpose=purpose,
         )
         self.recorder.add(exchange)
+        if self.stopped_answering:
+            exchange.error, exchange.error_kind = self.stopped_answering, "timeout"
+            return Answer(exchange, b"", self.redactor)
         self._pace()
         self.request_count += 1
         started = time.perf_counter()
@@ -189,17 +199,32 @@ class TargetClient:
         except httpx.TimeoutException:
             exchange.error, exchange.error_kind = f"no answer within {self.timeout:g} s (limits.timeout)", "timeout"
         except httpx.ConnectError as exc:
-            exchange.error, exchange.error_kind = f"cannot connect to {self.origin}: {_reason(exc)}", "connect"
-        except httpx.RemoteProtocolError as exc:
-            exchange.error, exchange.error_kind = f"the connection broke mid-answer: {_reason(exc)}", "protocol"
+            hint = "; its TLS certificate is not trusted (trust its CA, or pass --insecure)" \
+                if "CERTIFICATE_VERIFY_FAILED" in str(exc) else ""
+            exchange.error, exchange.error_kind = f"cannot connect to {self.origin}: {_reason(exc)}{hint}", "connect"
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            when = "mid-answer" if exchange.status is not None else "before an answer"
+            exchange.error, exchange.error_kind = f"the connection broke {when}: {_reason(exc)}", "protocol"
         except httpx.HTTPError as exc:
             exchange.error, exchange.error_kind = f"HTTP error: {_reason(exc)}", "http"
         finally:
             self._http.cookies.clear()
         exchange.elapsed = time.perf_counter() - started
+        self._count_timeouts(exchange)
         if received:
             exchange.response_body = received.decode("utf-8", errors="replace")
         return Answer(exchange, received, self.redactor)
+
+    def _count_timeouts(self, exchange: Exchange) -> None:
+        with self._timeouts_lock:
+            if exchange.error_kind != "timeout":
+                self._timeouts_in_a_row = 0
+                return
+            self._timeouts_in_a_row += 1
+            limit = self.max_consecutive_timeouts
+            if limit and self._timeouts_in_a_row >= limit and not self.stopped_answering:
+                self.stopped_answering = (f"target stopped answering: {self._timeouts_in_a_row} consecutive timeouts "
+                                          f"(limits.max_consecutive_timeouts); request not sent")
 
     def _read_body(self, response: httpx.Response, started: float, exchange: Exchange) -> bytes:
         chunks: list[bytes] = []

@@ -10,6 +10,7 @@ credentials). It is applied when something is shown, so secrets learnt late stil
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import threading
@@ -31,10 +32,15 @@ SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-token", "x-api-secret", "x-api-key"}
 )
 MIN_SECRET_LENGTH = 3
+_HEX_ESCAPE = re.compile(r"[<>'&\"]")
 
 
 def secret_forms(value: str) -> set[str]:
-    """The ways a secret can show up in text: raw, URL-, JSON- and base64-encoded."""
+    """The ways a secret can show up in text: raw, URL-, JSON-, HTML- and base64-encoded.
+
+    HTML-escaped and PHP-hex-escaped forms matter because a server's debug page or Symfony's
+    JsonResponse may echo a password back with ``&`` or ``"`` escaped.
+    """
     raw = value.encode()
     forms = {
         value,
@@ -42,9 +48,13 @@ def secret_forms(value: str) -> set[str]:
         quote_plus(value),
         json.dumps(value)[1:-1],
         json.dumps(value)[1:-1].replace("/", "\\/"),
+        html.escape(value),
+        html.escape(value, quote=False),
         base64.b64encode(raw).decode(),
         base64.urlsafe_b64encode(raw).decode(),
     }
+    hexed = _HEX_ESCAPE.sub(lambda m: f"\\u{ord(m.group(0)):04X}", json.dumps(value)[1:-1].replace('\\"', '"'))
+    forms |= {hexed, hexed.replace("/", "\\/")}
     forms |= {f.rstrip("=") for f in list(forms)}
     return {f for f in forms if len(f) >= MIN_SECRET_LENGTH}
 

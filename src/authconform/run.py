@@ -183,6 +183,7 @@ def build_run(
         verify=not insecure,
         requests_per_second=requests_per_second / max(worker_count, 1) if requests_per_second else 0,
         max_body_bytes=limits.max_body_bytes,
+        max_consecutive_timeouts=limits.max_consecutive_timeouts,
     )
     accounts = {}
     for role in ("valid", "disabled", "lockout"):
