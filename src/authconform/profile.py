@@ -239,6 +239,17 @@ def _allowed_names(schema: Mapping[str, Any], path: list[Any]) -> list[str]:
     return list(node.get("properties", {}))
 
 
+_TYPE_HINTS = {
+    "integer": "write a whole number without quotes, e.g. 4",
+    "number": "write a number without quotes, e.g. 10 or 0.5",
+    "string": "write text here; quote it if YAML reads it as something else, e.g. '123'",
+    "boolean": "write true or false",
+    "array": "write a list, e.g. [RS256] or one '- item' per line",
+    "object": "write a mapping of fields here (name: value, one per line)",
+    "null": "leave the value out",
+}
+
+
 def _schema_error(error: jsonschema.ValidationError, source: str, document) -> ProfileError:
     path = list(error.absolute_path)
     if error.validator == "additionalProperties":
@@ -260,13 +271,13 @@ def _schema_error(error: jsonschema.ValidationError, source: str, document) -> P
             hint=f"add '{missing}' under {_field_name(path) or 'the top level'}",
         )
     if error.validator == "type":
-        expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         return ProfileError(
             source,
             _field_name(path),
-            f"expected {expected}, got {type(error.instance).__name__} {error.instance!r}",
+            f"expected {' or '.join(kinds)}, got {type(error.instance).__name__} {error.instance!r}",
             line=_line_of(document, path),
+            hint=_TYPE_HINTS.get(kinds[0], ""),
         )
     if error.validator == "pattern" and path and path[-1] in ("token", "refresh_token", "message_pointer"):
         return ProfileError(
