@@ -49,8 +49,11 @@ def command_run(args: argparse.Namespace) -> int:
 
     from . import plugin
 
+    profiles = args.profile or [DEFAULT_PROFILE]
+    if len(profiles) > 1:
+        return run_several(args, profiles)
     plugins = [] if _plugin_registered() else [plugin]
-    code = int(pytest.main(pytest_arguments(args, args.profile or DEFAULT_PROFILE), plugins=plugins))
+    code = int(pytest.main(pytest_arguments(args, profiles[0]), plugins=plugins))
     run = plugin.LAST_RUN.get("run")
     if run is not None:
         summary_file = run.report_dir / "summary.json"
@@ -59,6 +62,58 @@ def command_run(args: argparse.Namespace) -> int:
     if code in (0, 1, 3):
         return code
     return 2
+
+
+def run_several(args: argparse.Namespace, profiles: list[str]) -> int:
+    """One run per profile, each in its own process and report folder, then the matrix of them all."""
+    import subprocess
+
+    from . import compare
+    from .run import new_report_dir
+
+    root = Path(args.report_dir) if args.report_dir else Path("reports")
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    codes, summaries = [], []
+    for profile in profiles:
+        name = Path(profile).stem if Path(profile).suffix in (".yaml", ".yml") else profile
+        folder = root / name if args.report_dir else new_report_dir(root, name)
+        argv = [sys.executable, "-m", "authconform", "run", "--profile", profile, "--report-dir", str(folder),
+                "--fail-on", args.fail_on]
+        argv += [flag for flag, on in (("--insecure", args.insecure), ("--slow", args.slow)) if on]
+        for option, value in (("--base-url", args.base_url), ("--rps", args.rps), ("-k", args.k)):
+            argv += [option, str(value)] if value is not None else []
+        for defect in args.defect:
+            argv += ["--defect", defect]
+        for option in args.target_option:
+            argv += ["--target-option", option]
+        argv += ["--", *args.pytest_args] if args.pytest_args else []
+        print(f"\n=== authconform run --profile {profile} (report folder {folder}) ===", flush=True)
+        codes.append(subprocess.run(argv, check=False).returncode)
+        if (folder / "summary.json").is_file():
+            summaries.append(folder / "summary.json")
+    if len(summaries) > 1:
+        comparison = compare.compare([compare.load(path) for path in summaries])
+        files = compare.write(comparison, root / "compare" if args.report_dir else root / f"compare-{stamp}")
+        print("\n" + compare.terminal_text(comparison))
+        print(f"matrix: {files['html']} ({files['markdown'].name}, {files['json'].name} beside it)")
+    return max(codes)
+
+
+def command_compare(args: argparse.Namespace) -> int:
+    from . import compare
+
+    try:
+        targets = [compare.load(path) for path in args.summaries]
+    except compare.CompareError as exc:
+        print(f"authconform compare: {exc}", file=sys.stderr)
+        return 2
+    comparison = compare.compare(targets)
+    output = Path(args.output) if args.output else Path("reports") / time.strftime("compare-%Y%m%dT%H%M%SZ",
+                                                                                   time.gmtime())
+    files = compare.write(comparison, output)
+    print(compare.terminal_text(comparison))
+    print(f"matrix: {files['html']} ({files['markdown'].name}, {files['json'].name} beside it)")
+    return comparison.exit_code()
 
 
 def command_list(args: argparse.Namespace) -> int:
@@ -162,7 +217,9 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the conformance suites against a target")
-    run.add_argument("--profile", help=f"profile file or built-in name (default: {DEFAULT_PROFILE})")
+    run.add_argument("--profile", action="append",
+                     help=f"profile file or built-in name (default: {DEFAULT_PROFILE}); repeat it to run several "
+                          "targets, each with its report folder, and get a matrix of them")
     run.add_argument("--base-url", help="target URL; without it (and TARGET_URL) the embedded reference "
                                         "target of the profile is started")
     run.add_argument("-k", help="only checks matching this pytest expression")
@@ -175,6 +232,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--target-option", action="append", default=[], help="embedded target: NAME=VALUE")
     run.add_argument("pytest_args", nargs="*", help="extra pytest arguments, after --")
     run.set_defaults(handler=command_run)
+
+    comparing = commands.add_parser("compare", help="a matrix of runs by checks, and the regressions between "
+                                                    "runs of one profile (exit 1 when there is one)")
+    comparing.add_argument("summaries", nargs="+", help="summary.json files or the report folders holding them")
+    comparing.add_argument("--output", help="folder for compare.html, compare.md and compare.json "
+                                            "(default reports/compare-<UTC time>)")
+    comparing.set_defaults(handler=command_compare)
 
     listing = commands.add_parser("list", help="print the check catalogue")
     listing.add_argument("--format", choices=("table", "markdown", "json"), default="table")
