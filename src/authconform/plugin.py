@@ -280,16 +280,11 @@ class Bookkeeper:
         elif exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and self.run.unreachable:
             session.exitstatus = summary.EXIT_UNREACHABLE
 
-    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-        if hasattr(config, "workerinput"):
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """The terminal ends with the verdict: after pytest's own summary line, so CI logs show it last."""
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if hasattr(config, "workerinput") or reporter is None or not self.run.results and not self.run.unreachable:
             return
-        run = self.run
-        write = terminalreporter.write_line
-        terminalreporter.section("authconform")
-        by_severity = summary.counts(list(run.results.values()), "severity")
-        for severity in ("must", "should", "may"):
-            row = by_severity.get(severity)
-            if row:
-                write(f"  {severity:<6} " + ", ".join(f"{row[o]} {o}" for o in summary.OUTCOMES if row[o]))
-        write(f"verdict: {summary.verdict(run)}")
-        write(f"report: {run.report_dir / 'report.html'}")
+        reporter.section("authconform", bold=True)
+        for text, markup in summary.terminal_lines(self.run):
+            reporter.write_line(text, **markup)

@@ -49,6 +49,30 @@ def verdict(run: Run) -> str:
     return head
 
 
+def terminal_lines(run: Run, limit: int = 8) -> list[tuple[str, dict[str, bool]]]:
+    """The short summary a run's terminal output ends with: verdict, counts by severity, failing IDs, report.
+
+    Each line comes with its terminal markup (``{"red": True, "bold": True}``).
+    """
+    results = list(run.results.values())
+    failures, warned = gate_failures(run), warnings(run)
+    colour = "red" if failures or run.unreachable else "yellow" if warned else "green"
+    lines: list[tuple[str, dict[str, bool]]] = [(f"verdict   {verdict(run)}", {colour: True, "bold": True})]
+    by_severity = counts(results, "severity")
+    for severity in ("must", "should", "may"):
+        row = by_severity.get(severity)
+        if row:
+            text = ", ".join(f"{row[o]} {o}" for o in OUTCOMES if row[o])
+            bad = (row["failed"] or row["error"]) and severity in run.gate_severities
+            lines.append((f"{severity:<9} {text}", {"red": True} if bad else {}))
+    named = [r.check for r in failures] + [f"{r.check} (warning)" for r in warned]
+    if named:
+        shown = ", ".join(named[:limit]) + (f" and {len(named) - limit} more" if len(named) > limit else "")
+        lines.append((f"failing   {shown}", {}))
+    lines.append((f"report    {run.report_dir / 'report.html'}", {"bold": True}))
+    return lines
+
+
 def counts(results: list[Result], key: str) -> dict[str, dict[str, int]]:
     table: dict[str, Counter[str]] = {}
     for result in results:
