@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +64,7 @@ class AccountBook:
         self._hashes = {key: PasswordHash.of(a.password, iterations) for key, a in self._accounts.items()}
         self._dummy = PasswordHash.of(secrets.token_urlsafe(16), iterations)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Account]:
         return iter(self._accounts.values())
 
     def find(self, identity: Any) -> Account | None:

@@ -26,7 +26,7 @@ from authconform.targets.accounts import Account
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
 from authconform.targets.keypairs import KeyPair
-from authconform.targets.responses import php_json, stack_trace_page, symfony_json
+from authconform.targets.responses import HTML, JSON, no_store, php_json, stack_trace_page, symfony_json
 
 INVALID_TOKEN = "Invalid JWT Token"
 EXPIRED_TOKEN = "Expired JWT Token"
@@ -74,6 +74,17 @@ def php_json_decode(body: bytes, *, objects: bool = True) -> Any:
         raise ValueError(str(exc)) from None
     _php_acceptable(data, depth=1, objects=objects)
     return data
+
+
+def json_syntax_error(body: bytes) -> bool:
+    """True for valid UTF-8 that is not well-formed JSON (what the malformed-JSON defects crash on)."""
+    try:
+        json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
+    except (json.JSONDecodeError, RecursionError):
+        return True
+    return False
 
 
 def _refuse_constant(name: str) -> Any:
@@ -142,7 +153,7 @@ async def read_json_login(
     try:
         data = php_json_decode(body)
     except ValueError:
-        if body and login_defects.MALFORMED_JSON_500 in defects:
+        if body and login_defects.MALFORMED_JSON_500 in defects and json_syntax_error(body):
             return symfony_crash("Cannot access offset of type string on null")
         return bad_request("Invalid JSON.")
     if not isinstance(data, dict):
@@ -151,12 +162,14 @@ async def read_json_login(
     for field in (identity_field, "password"):
         if field not in data:
             if login_defects.MISSING_FIELD_500 in defects:
-                return symfony_crash(f'Undefined property: stdClass::${field}')
+                return symfony_crash(f"Undefined property: stdClass::${field}")
             return bad_request(f'The key "{field}" must be provided.')
         value = data[field]
         if not isinstance(value, str):
             if value is None and login_defects.NULL_FIELD_500 in defects:
-                return symfony_crash(f"strlen(): Argument #1 ($string) must be of type string, null given ({field})")
+                return symfony_crash(
+                    f"strlen(): Argument #1 ($string) must be of type string, null given ({field})"
+                )
             if login_defects.WRONG_TYPE_AS_401 not in defects:
                 return bad_request(f'The key "{field}" must be a string.')
         values.append(value)
@@ -273,7 +286,9 @@ class JwtEncoder:
                 payload[claim] = int(_numeric(payload[claim]) or 0)
         return header, payload, self._verified(header, payload, parts, signature)
 
-    def _verified(self, header: dict[str, Any], payload: dict[str, Any], parts: list[str], sig: bytes) -> bool:
+    def _verified(
+        self, header: dict[str, Any], payload: dict[str, Any], parts: list[str], sig: bytes
+    ) -> bool:
         """lcobucci's SignedWith (alg must be RS256) plus LooseValidAt (iat, nbf, exp against now)."""
         if header.get("alg") != ALGORITHM:
             return False
@@ -372,3 +387,32 @@ def translate_security(message: str, request: Request) -> str:
     """Translate a Symfony security message key into the request's preferred language."""
     locale = preferred_locale(request.headers.get("accept-language"))
     return SECURITY_CATALOGUE.get(locale, {}).get(message, message)
+
+
+# --- login answers shared by the Lexik flavours ------------------------------------------------
+
+
+def unknown_identity_failure(defects: ActiveDefects, translate: Callable[[str], str]) -> Response:
+    """The answer for an identity no account has: the same 401 as a wrong password, unless a defect."""
+    if login_defects.UNKNOWN_USER_404 in defects:
+        return symfony_json({"message": "User not found"}, 404)
+    if login_defects.UNKNOWN_USER_MESSAGE in defects:
+        return lexik_failure("Username could not be found.")
+    return lexik_failure(translate(BAD_CREDENTIALS))
+
+
+def wrong_password_failure(
+    defects: ActiveDefects, translate: Callable[[str], str], leak_token: Callable[[], str]
+) -> Response:
+    """lexik's failure handler for a wrong password (``leak_token`` serves the token-in-401 defect)."""
+    extra = {"token": leak_token()} if login_defects.TOKEN_IN_401_BODY in defects else None
+    return lexik_failure(translate(BAD_CREDENTIALS), extra=extra)
+
+
+def login_success(
+    body: Mapping[str, Any], defects: ActiveDefects, headers: Mapping[str, str] | None = None
+) -> Response:
+    """lexik's JWTAuthenticationSuccessResponse, never cacheable, with the success-stage defects."""
+    status = 201 if login_defects.LOGIN_CREATED in defects else 200
+    media = HTML if login_defects.LOGIN_CONTENT_TYPE_HTML in defects else JSON
+    return no_store(symfony_json(body, status, headers, media_type=media))

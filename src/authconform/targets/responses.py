@@ -128,8 +128,8 @@ def laravel_error_page(status: int) -> Response:
         <div class="relative flex items-top justify-center min-h-screen sm:items-center sm:pt-0">
             <div class="max-w-xl mx-auto sm:px-6 lg:px-8">
                 <div class="flex items-center pt-8 sm:justify-start sm:pt-0">
-                    <div class="px-4 text-lg text-gray-500 border-r border-gray-400 tracking-wider">{status}</div>
-                    <div class="ml-4 text-lg text-gray-500 uppercase tracking-wider">{text}</div>
+                    <div class="px-4 text-lg border-r tracking-wider">{status}</div>
+                    <div class="ml-4 text-lg uppercase tracking-wider">{text}</div>
                 </div>
             </div>
         </div>

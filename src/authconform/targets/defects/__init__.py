@@ -108,7 +108,16 @@ def select(flavour: str, names: Iterable[str]) -> ActiveDefects:
     return ActiveDefects(flavour, chosen)
 
 
-__all__ = ["DEFECTS", "FLAVOURS", "ActiveDefects", "Defect", "UnknownDefect", "defects_for", "register", "select"]
+__all__ = [
+    "DEFECTS",
+    "FLAVOURS",
+    "ActiveDefects",
+    "Defect",
+    "UnknownDefect",
+    "defects_for",
+    "register",
+    "select",
+]
 
 # Each module below registers its defects when imported. One line per module.
 from authconform.targets.defects import login  # noqa: E402,F401

@@ -1,0 +1,216 @@
+"""Chamilo 2 (seeds 000-002): Symfony + lexik 2.x on a session-backed ``api`` firewall.
+
+What sets it apart from plain lexik (research D): the firewall is not stateless, so the login
+also sets a session cookie that by itself authenticates ``/api/*``; HttpExceptions under
+``/api/`` are rendered as ``{"error": ...}``; ``login_throttling`` allows 10 attempts a minute
+per username and IP; messages from Symfony's security catalogue follow the request's language.
+No refresh tokens: a client logs in again.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from authconform.targets import lexik
+from authconform.targets.accounts import Account, AccountBook
+from authconform.targets.defects import ActiveDefects
+from authconform.targets.defects import login as login_defects
+from authconform.targets.keypairs import key_pair
+from authconform.targets.responses import FrameworkHeaders, php_json, symfony_error_page, symfony_json
+from authconform.targets.routes import any_method
+from authconform.targets.settings import TargetSettings
+from authconform.targets.throttle import FixedWindowCounter
+
+FLAVOUR = "chamilo"
+IDENTITY = "username"
+SESSION_COOKIE = "ch_sid"
+
+# security.yaml: login_throttling {max_attempts: 10, interval: '1 minute'}; Symfony adds a
+# per-IP limiter of 5 x max_attempts.
+MAX_ATTEMPTS = 10
+MAX_ATTEMPTS_PER_IP = 5 * MAX_ATTEMPTS
+THROTTLE_WINDOW = 60.0
+THROTTLED = "Too many failed login attempts, please try again in 1 minute."
+
+VALID = Account("admin", "admin", ("ROLE_ADMIN",), id=1)
+DISABLED = Account("disabled1", "disabled1-pass", ("ROLE_USER",), enabled=False, id=2)
+
+
+def chamilo_error_page(status: int) -> Response:
+    """Chamilo's ExceptionListener page (``@ChamiloCore/Exception/error.html.twig``)."""
+    text = {400: "Bad Request", 404: "Not Found"}.get(status, "Error")
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+    <meta charset="UTF-8">
+    <title>Chamilo - {status} {text}</title>
+</head>
+<body class="error-page">
+<div id="app" class="container">
+    <h1>Oops! An error occurred</h1>
+    <p class="error-message">{status} {text}</p>
+    <a href="/">Return to the homepage</a>
+</div>
+</body>
+</html>
+"""
+    return Response(page.encode(), status, media_type="text/html; charset=UTF-8")
+
+
+class ChamiloTarget:
+    """One Chamilo server: accounts, signing keys, sessions, throttling and switched-on defects."""
+
+    def __init__(self, settings: TargetSettings, defects: ActiveDefects):
+        self.settings = settings
+        self.defects = defects
+        self.accounts = AccountBook([VALID, DISABLED], settings.hash_iterations)
+        self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR))
+        self.attempts = FixedWindowCounter(THROTTLE_WINDOW)
+        self.attempts_per_ip = FixedWindowCounter(THROTTLE_WINDOW)
+        self._sessions: dict[str, str] = {}
+        self._sessions_lock = threading.Lock()
+
+    def app(self) -> Starlette:
+        async def symfony_http_error(request: Request, exc: Exception) -> Response:
+            assert isinstance(exc, HTTPException)
+            return symfony_error_page(exc.status_code, exc.headers)
+
+        app = Starlette(
+            routes=[
+                any_method("/api/authentication_token", self.login),
+                Route("/api/users", self.users, methods=["GET"]),
+            ],
+            middleware=[Middleware(FrameworkHeaders)],
+            exception_handlers={404: symfony_http_error, 405: symfony_http_error},
+        )
+        app.state.target = self
+        return app
+
+    # --- login -------------------------------------------------------------------------------
+
+    def bad_request(self, message: str) -> Response:
+        """Chamilo's HTTPExceptionListener for URIs under /api/: ``{"error": <message>}``."""
+        if login_defects.HTML_ERROR_PAGE in self.defects:
+            return chamilo_error_page(400)
+        return symfony_json({"error": message}, 400)
+
+    def mint(self, account: Account) -> str:
+        return self.encoder.encode(list(account.roles), {"username": account.identity})
+
+    @staticmethod
+    def throttle_key(identity: Any, ip: str) -> str:
+        """DefaultLoginRateLimiter's key: the lowercased username, a dash, the client IP."""
+        return f"{str(identity).lower()}-{ip}"
+
+    def throttled(self, identity: Any, ip: str) -> bool:
+        """LoginThrottlingListener: consume one attempt, or refuse once the window is spent."""
+        key = self.throttle_key(identity, ip)
+        if self.attempts.count(key) >= MAX_ATTEMPTS or self.attempts_per_ip.count(ip) >= MAX_ATTEMPTS_PER_IP:
+            return True
+        self.attempts.hit(key)
+        self.attempts_per_ip.hit(ip)
+        return False
+
+    async def login(self, request: Request) -> Response:
+        credentials = await lexik.read_json_login(request, IDENTITY, self.defects, self.bad_request)
+        if credentials is None:
+            return symfony_error_page(404)
+        if isinstance(credentials, Response):
+            return credentials
+
+        def translate(message: str) -> str:
+            return lexik.translate_security(message, request)
+
+        ip = request.client.host if request.client else ""
+        if self.throttled(credentials.identity, ip):
+            return lexik.lexik_failure(THROTTLED)
+        matches = await run_in_threadpool(
+            self.accounts.password_matches, credentials.identity, credentials.password
+        )
+        account = self.accounts.find(credentials.identity)
+        if account is None:
+            return lexik.unknown_identity_failure(self.defects, translate)
+        if not account.enabled and login_defects.DISABLED_LOGS_IN not in self.defects:
+            # lexik hides the account status: a disabled account is just "Invalid credentials."
+            return lexik.lexik_failure(translate(lexik.BAD_CREDENTIALS))
+        if not matches and login_defects.WRONG_PASSWORD_LOGS_IN not in self.defects:
+            return lexik.wrong_password_failure(self.defects, translate, lambda: self.mint(account))
+        self.attempts.reset(self.throttle_key(credentials.identity, ip))
+        self.attempts_per_ip.reset(ip)
+        return self.login_success(account, credentials.password)
+
+    def login_success(self, account: Account, password: Any) -> Response:
+        token = "" if login_defects.EMPTY_TOKEN in self.defects else self.mint(account)
+        body: dict[str, Any] = {
+            "jwt" if login_defects.LOGIN_BODY_MISSING_FIELD in self.defects else "token": token
+        }
+        if login_defects.PASSWORD_ECHO in self.defects:
+            body["password"] = password
+        response = lexik.login_success(body, self.defects)
+        sid = secrets.token_hex(13)
+        with self._sessions_lock:
+            self._sessions[sid] = account.identity
+        response.headers.append("Set-Cookie", f"{SESSION_COOKIE}={sid}; path=/; httponly; samesite=lax")
+        return response
+
+    # --- protected endpoint ------------------------------------------------------------------
+
+    def session_account(self, request: Request) -> Account | None:
+        """The account a session cookie from an earlier login authenticates, if any."""
+        sid = request.cookies.get(SESSION_COOKIE)
+        with self._sessions_lock:
+            username = self._sessions.get(sid) if sid else None
+        account = self.accounts.find(username)
+        if account is None or not (account.enabled or login_defects.DISABLED_LOGS_IN in self.defects):
+            return None
+        return account
+
+    async def users(self, request: Request) -> Response:
+        """``GET /api/users`` (ROLE_USER): a bearer token, or else the session, must authenticate."""
+        if lexik.bearer_token(request) is not None or self.session_account(request) is None:
+            account = lexik.authenticate_bearer(
+                request,
+                self.encoder,
+                IDENTITY,
+                self.accounts.find,
+                self.defects,
+                lambda message: lexik.translate_security(message, request),
+            )
+            if isinstance(account, Response):
+                return account
+        collection = {
+            "@context": "/api/contexts/User",
+            "@id": "/api/users",
+            "@type": "hydra:Collection",
+            "hydra:member": [{"username": VALID.identity}],
+        }
+        # API Platform's JSON-LD encoder leaves slashes and unicode unescaped.
+        content = php_json(collection, escape_slashes=False, escape_unicode=False)
+        return Response(content, media_type="application/ld+json; charset=utf-8")
+
+
+def build(settings: TargetSettings, defects: ActiveDefects) -> Starlette:
+    return ChamiloTarget(settings, defects).app()
+
+
+def environment(settings: TargetSettings) -> dict[str, str]:
+    """The variables profiles/chamilo.yaml reads (TARGET_URL is added by the runner)."""
+    keys = key_pair(FLAVOUR)
+    return {
+        "CHAMILO_USER": VALID.identity,
+        "CHAMILO_PASSWORD": VALID.password,
+        "CHAMILO_DISABLED_USER": DISABLED.identity,
+        "CHAMILO_DISABLED_PASSWORD": DISABLED.password,
+        "CHAMILO_JWT_PUBLIC_KEY": str(keys.public_path),
+        "CHAMILO_JWT_PRIVATE_KEY": str(keys.private_path),
+    }

@@ -1,0 +1,162 @@
+"""PCH-SIG (seed 004): Symfony + lexik + gesdinet refresh tokens, with the app's own error bodies.
+
+The seed documents ``POST /api/login`` with ``{"email","password"}``, a body of token,
+refresh_token and user, the JWT claims ``iat, exp, roles, email, user_id``, 400 bodies shaped
+``{"code":400,"message":...}`` and a 403 ``Account is disabled.`` for a disabled account (an app
+UserChecker that, unlike plain lexik, does not hide the account's status once the password is
+right). Everything the seed leaves open behaves as lexik and gesdinet do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from authconform.targets import lexik
+from authconform.targets.accounts import Account, AccountBook
+from authconform.targets.defects import ActiveDefects
+from authconform.targets.defects import login as login_defects
+from authconform.targets.keypairs import key_pair
+from authconform.targets.refresh import RefreshTokenStore, refresh
+from authconform.targets.responses import FrameworkHeaders, symfony_error_page, symfony_json
+from authconform.targets.routes import any_method
+from authconform.targets.settings import TargetSettings
+
+FLAVOUR = "pch-sig"
+IDENTITY = "email"
+
+VALID = Account(
+    "admin@pch-sig.sn", "Admin123!", ("ROLE_ADMIN",), id=1, details={"nomComplet": "Administrateur"}
+)
+DISABLED = Account(
+    "disabled@pch-sig.sn",
+    "Disabled123!",
+    ("ROLE_USER",),
+    enabled=False,
+    id=2,
+    details={"nomComplet": "Compte Désactivé"},
+)
+
+
+class PchSigTarget:
+    """One PCH-SIG server: its accounts, signing keys, refresh-token table and switched-on defects."""
+
+    def __init__(self, settings: TargetSettings, defects: ActiveDefects):
+        self.settings = settings
+        self.defects = defects
+        self.accounts = AccountBook([VALID, DISABLED], settings.hash_iterations)
+        self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR))
+        self.refresh_tokens = RefreshTokenStore(settings.refresh_ttl)
+
+    def app(self) -> Starlette:
+        async def symfony_http_error(request: Request, exc: Exception) -> Response:
+            assert isinstance(exc, HTTPException)
+            return symfony_error_page(exc.status_code, exc.headers)
+
+        app = Starlette(
+            routes=[
+                any_method("/api/login", self.login),
+                Route("/api/me", self.me, methods=["GET"]),
+                any_method("/api/token/refresh", self.token_refresh),
+            ],
+            middleware=[Middleware(FrameworkHeaders)],
+            exception_handlers={404: symfony_http_error, 405: symfony_http_error},
+        )
+        app.state.target = self
+        return app
+
+    # --- login -------------------------------------------------------------------------------
+
+    def bad_request(self, message: str) -> Response:
+        """The app's rendering of json_login's BadRequestHttpException."""
+        if login_defects.HTML_ERROR_PAGE in self.defects:
+            return symfony_error_page(400)
+        return symfony_json({"code": 400, "message": message}, 400)
+
+    def mint(self, account: Account) -> str:
+        return self.encoder.encode(list(account.roles), {"email": account.identity, "user_id": account.id})
+
+    async def login(self, request: Request) -> Response:
+        credentials = await lexik.read_json_login(request, IDENTITY, self.defects, self.bad_request)
+        if credentials is None:
+            return symfony_error_page(404)
+        if isinstance(credentials, Response):
+            return credentials
+        matches = await run_in_threadpool(
+            self.accounts.password_matches, credentials.identity, credentials.password
+        )
+        account = self.accounts.find(credentials.identity)
+        if account is None:
+            return lexik.unknown_identity_failure(self.defects, _untranslated)
+        if not matches and login_defects.WRONG_PASSWORD_LOGS_IN not in self.defects:
+            return lexik.wrong_password_failure(self.defects, _untranslated, lambda: self.mint(account))
+        if not account.enabled and login_defects.DISABLED_LOGS_IN not in self.defects:
+            return lexik.lexik_failure("Account is disabled.", 403)
+        return self.login_success(account, credentials.password)
+
+    def login_success(self, account: Account, password: Any) -> Response:
+        token = "" if login_defects.EMPTY_TOKEN in self.defects else self.mint(account)
+        user: dict[str, Any] = {
+            "id": account.id,
+            "email": account.identity,
+            "nomComplet": account.details["nomComplet"],
+            "roles": list(account.roles),
+        }
+        if login_defects.PASSWORD_ECHO in self.defects:
+            user["password"] = password
+        body: dict[str, Any] = {"token": token, "refresh_token": self.refresh_tokens.create(account.identity)}
+        if login_defects.LOGIN_BODY_MISSING_FIELD not in self.defects:
+            body["user"] = user
+        return lexik.login_success(body, self.defects)
+
+    # --- protected endpoint and refresh ------------------------------------------------------
+
+    async def me(self, request: Request) -> Response:
+        account = lexik.authenticate_bearer(request, self.encoder, IDENTITY, self.accounts.find, self.defects)
+        if isinstance(account, Response):
+            return account
+        return symfony_json({"id": account.id, "email": account.identity, "roles": list(account.roles)})
+
+    def refreshable(self, username: str) -> Account | None:
+        """The account a refresh token may mint for: existing and enabled (unless a defect)."""
+        account = self.accounts.find(username)
+        if account is None or not (account.enabled or login_defects.DISABLED_LOGS_IN in self.defects):
+            return None
+        return account
+
+    async def token_refresh(self, request: Request) -> Response:
+        return await refresh(
+            request,
+            self.refresh_tokens,
+            single_use=self.settings.refresh_single_use,
+            load_user=self.refreshable,
+            mint_jwt=self.mint,
+        )
+
+
+def _untranslated(message: str) -> str:
+    return message
+
+
+def build(settings: TargetSettings, defects: ActiveDefects) -> Starlette:
+    return PchSigTarget(settings, defects).app()
+
+
+def environment(settings: TargetSettings) -> dict[str, str]:
+    """The variables profiles/pch-sig.yaml reads (TARGET_URL is added by the runner)."""
+    keys = key_pair(FLAVOUR)
+    return {
+        "PCH_USER": VALID.identity,
+        "PCH_PASSWORD": VALID.password,
+        "PCH_DISABLED_USER": DISABLED.identity,
+        "PCH_DISABLED_PASSWORD": DISABLED.password,
+        "PCH_JWT_PUBLIC_KEY": str(keys.public_path),
+        "PCH_JWT_PRIVATE_KEY": str(keys.private_path),
+    }
