@@ -42,7 +42,7 @@ MAX_ATTEMPTS_PER_IP = 5 * MAX_ATTEMPTS
 THROTTLE_WINDOW = 60.0
 THROTTLED = "Too many failed login attempts, please try again in 1 minute."
 
-VALID = Account("admin", "admin", ("ROLE_ADMIN",), id=1)
+VALID = Account("admin", "Chamilo-Admin-2024!", ("ROLE_ADMIN",), id=1)
 DISABLED = Account("disabled1", "disabled1-pass", ("ROLE_USER",), enabled=False, id=2)
 
 
