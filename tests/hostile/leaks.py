@@ -119,9 +119,9 @@ def search(text: str, where: str, secrets: dict[str, str], *, jwt_shape: bool = 
             if at >= 0:
                 leaks.append(Leak(where, label, form, view[max(at - 60, 0): at + len(form) + 60]))
         if jwt_shape:
-            for match in FULL_JWT.finditer(view):
-                leaks.append(Leak(where, "a complete JWT", match.group(0)[-12:],
-                                  view[max(match.start() - 40, 0): match.end() + 10]))
+            for match in dict.fromkeys(m.group(0) for m in FULL_JWT.finditer(view)):
+                at = view.find(match)
+                leaks.append(Leak(where, "a complete JWT", match[-12:], view[max(at - 40, 0): at + len(match) + 10]))
         if leaks:
             break
     return leaks
@@ -138,4 +138,4 @@ def leaks_in_run(output: str, folder: Path, secrets: dict[str, str], *, jwt_shap
     found = search(output, "terminal output", secrets, jwt_shape=jwt_shape)
     for name, text in artifacts(folder):
         found += search(text, name, secrets, jwt_shape=jwt_shape)
-    return found
+    return list(dict.fromkeys(found))
