@@ -32,6 +32,7 @@ from .run import Result, Run
 CSS = Path(__file__).with_name("report.css")
 OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "error": "error", "skipped": "skipped"}
 REASON_CHARS = 1500
+FAILING_NAMED = 6  # failing check IDs named in a summary table cell before "and N more"
 # pytest-metadata rows worth keeping in the environment table; the rest (every installed package,
 # every CI variable) is noise in a report handed to a customer, and a place for secrets to hide.
 KEPT_METADATA = ("Python", "Platform")
@@ -39,6 +40,10 @@ KEPT_METADATA = ("Python", "Platform")
 
 def _esc(text: Any) -> str:
     return html.escape("" if text is None else str(text))
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def install(config: pytest.Config, run: Run) -> None:
@@ -131,7 +136,9 @@ def outcome_table(results: list[Result], key: str, names: list[str], caption: st
         if total == 0:
             note = "<span class='ac-muted'>no checks ran</span>"
         elif failing:
-            note = ", ".join(f"<code>{_esc(c)}</code>" for c in failing)
+            note = ", ".join(f"<code>{_esc(c)}</code>" for c in failing[:FAILING_NAMED])
+            if len(failing) > FAILING_NAMED:
+                note += f" and {len(failing) - FAILING_NAMED} more"
         else:
             note = "<span class='ac-ok'>all passed</span>" if row["passed"] else "<span class='ac-muted'>—</span>"
         label = (f"<span class='ac-badge ac-sev-{_esc(name)}'>{_esc(name)}</span>" if key == "severity"
@@ -230,7 +237,9 @@ class ReportHooks:
         prefix.append(headline_html(run))
         spent = run.budget.spent()
         failed_logins = sum(spent.values()) if isinstance(spent, dict) else int(spent or 0)
-        counts = f"{len(results)} checks, {run.client.request_count} requests, {failed_logins} failed logins"
+        counts = ", ".join(_plural(n, what) for n, what in ((len(results), "check"),
+                                                          (run.client.request_count, "request"),
+                                                          (failed_logins, "failed login")))
         prefix.append(
             "<div class='ac-tables'>"
             + outcome_table(results, "area", areas, "Checks by area", run)

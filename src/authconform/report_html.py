@@ -176,7 +176,8 @@ def exchanges_html(exchanges: list[Exchange], redactor: Redactor, *, shared: lis
     shared = [e for e in (shared or []) if e not in exchanges]
     if not exchanges and not shared:
         return ("<div class='ac-exchanges'><div class='ac-label'>HTTP exchanges</div><em class='ac-none'>"
-                "No HTTP exchange: the check reused the run's shared login or needed no request.</em></div>")
+                "No HTTP exchange recorded for this check: it reused an answer the run already had, needed no "
+                "request, or stopped before sending one.</em></div>")
     count = len(exchanges) + len(shared)
     blocks = [exchange_html(e, redactor, open_=open_first and i == 0) for i, e in enumerate(exchanges)]
     blocks += [exchange_html(e, redactor, shared=True) for e in shared]
