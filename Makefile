@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: setup run test lint bench
+.PHONY: setup run test lint bench catalogue
 
 setup: $(VENV)/.installed
 
@@ -26,3 +26,6 @@ lint: setup
 
 catalogue: setup
 	$(BIN)/python -c "import re,subprocess;s=open('README.md').read();t=subprocess.run(['$(BIN)/authconform','list','--format','markdown'],capture_output=True,text=True,check=True).stdout;open('README.md','w').write(re.sub(r'<!-- catalogue:start -->.*<!-- catalogue:end -->','<!-- catalogue:start -->\n'+t+'<!-- catalogue:end -->',s,flags=re.S))"
+
+bench: setup
+	$(BIN)/python bench/bench.py --repeat 5 --write-readme
