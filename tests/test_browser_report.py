@@ -38,7 +38,7 @@ def browser():
     if path is None:
         pytest.skip("no Chromium found (looked for /usr/bin/chromium and chromium on PATH); "
                     "install Debian's package: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # the dev extra; fails loudly if missing
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
@@ -87,20 +87,22 @@ def test_summary_renders(browser, report):
 
 
 def test_row_expands_to_its_exchange(browser, report):
+    from playwright.sync_api import expect
+
     page = _open(browser, report)
     try:
         row = page.locator("tbody[id='LOGIN-401-BAD-PASSWORD']")
-        assert row.locator(".extras-row").is_hidden(), "a passed check starts collapsed"
+        expect(row.locator(".extras-row"), "a passed check starts collapsed").to_be_hidden()
         row.locator("td.col-testId").click()
         row = page.locator("tbody[id='LOGIN-401-BAD-PASSWORD']")  # the table is redrawn on click
         exchange = row.locator(".extras-row .ac-exchange").first
-        assert exchange.is_visible()
+        expect(exchange).to_be_visible()
         summary_line = exchange.locator("summary").inner_text()
         assert "POST" in summary_line and "401" in summary_line, summary_line
         request = exchange.locator(".ac-request pre")
-        assert request.is_hidden()
+        expect(request).to_be_hidden()
         exchange.locator("summary").click()
-        assert request.is_visible()
+        expect(request).to_be_visible()
         assert request.inner_text().startswith("POST http://127.0.0.1:")
         assert "[REDACTED password]" in request.inner_text()
         response = exchange.locator(".ac-response pre")
