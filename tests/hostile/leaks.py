@@ -27,7 +27,9 @@ MIN_FRAGMENT = 8
 TRACEBACK_MARKS = (
     re.compile(r"Traceback \(most recent call last\)"),
     re.compile(r"\.py:\d+: in \w"),
-    re.compile(r"^E {3}\w+(Error|Exception)\b", re.M),
+    re.compile(r"\.py:\d+: [\w.]*(Error|Exception)\b"),
+    re.compile(r"^E {3}[\w.]*(Error|Exception)\b", re.M),
+    re.compile(r"^[\w.]*(Error|Exception): ", re.M),  # a reason that is a bare exception line
     re.compile(r"INTERNALERROR"),
 )
 
