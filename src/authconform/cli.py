@@ -74,8 +74,11 @@ def run_several(args: argparse.Namespace, profiles: list[str]) -> int:
     root = Path(args.report_dir) if args.report_dir else Path("reports")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     codes, summaries = [], []
+    used: set[str] = set()
     for profile in profiles:
         name = Path(profile).stem if Path(profile).suffix in (".yaml", ".yml") else profile
+        name = next(n for n in (name, *(f"{name}-{i}" for i in range(2, 1000))) if n not in used)
+        used.add(name)
         folder = root / name if args.report_dir else new_report_dir(root, name)
         argv = [sys.executable, "-m", "authconform", "run", "--profile", profile, "--report-dir", str(folder),
                 "--fail-on", args.fail_on]
