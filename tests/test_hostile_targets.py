@@ -94,6 +94,7 @@ CASES = {
                                "expected a JSON content type"),
     "10mb-body": Case(lambda api, _: behaviours.huge_body(api), 1, "larger than 2097152 bytes"),
     "slow-drip": Case(lambda api, _: behaviours.slow_drip(api), 1, "target stopped answering"),
+    "slow-headers": Case(lambda api, _: behaviours.slow_headers(api), 1, "target stopped answering"),
     "no-answer": Case(lambda api, _: behaviours.no_answer(api), 1, "target stopped answering"),
     "connection-refused": Case(None, 3, "cannot connect to"),
     "reset-mid-body": Case(lambda api, _: behaviours.reset_mid_body(api), 1, "the connection broke mid-answer"),
@@ -198,7 +199,7 @@ def test_hostile_target(target: Target, request: pytest.FixtureRequest, tmp_path
 
     if case.other_host:
         _assert_nothing_followed(target)
-    if request.node.callspec.params["target"] in ("no-answer", "slow-drip"):
+    if request.node.callspec.params["target"] in ("no-answer", "slow-drip", "slow-headers"):
         sent = len(target.server.requests())
         assert sent <= MAX_CONSECUTIVE_TIMEOUTS, (
             f"{sent} requests reached a target that had stopped answering after {MAX_CONSECUTIVE_TIMEOUTS}")

@@ -5,7 +5,9 @@ become a failed check with a readable reason, so :meth:`TargetClient.request` ne
 anything the server does: it returns an :class:`Answer` whose ``error`` says what went wrong.
 Cookies are dropped after every exchange because Chamilo's login also sets a session cookie that
 authenticates the API, and a harness that kept it would see "no token" requests succeed.
-A target that stops answering must not hold a CI job for ``timeout`` seconds per check: after
+``timeout`` bounds a whole request (connect, send, headers, body), not each read: a server that
+drips its headers a byte at a time would otherwise hold a request for as long as it likes. A
+target that stops answering must not hold a CI job for ``timeout`` seconds per check: after
 ``max_consecutive_timeouts`` timeouts in a row, later requests are not sent and fail at once.
 """
 
@@ -18,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from . import __version__
@@ -91,6 +94,78 @@ class Answer:
         return f"{self.status}{moved} ({kind}) {body or '(empty body)'}".rstrip()
 
 
+class _Deadline(threading.local):
+    """When the current thread's request must be over (None while no request runs)."""
+
+    at: float | None = None
+
+    def clip(self, timeout: float | None) -> float | None:
+        if self.at is None:
+            return timeout
+        left = max(self.at - time.monotonic(), 0.001)
+        return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write waits no longer than the running request's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: _Deadline):
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._deadline.clip(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._deadline.clip(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        stream = self._stream.start_tls(ssl_context, server_hostname, self._deadline.clip(timeout))
+        return _DeadlineStream(stream, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with :class:`_DeadlineStream` connections."""
+
+    def __init__(self, inner: httpcore.NetworkBackend, deadline: _Deadline):
+        self._inner = inner
+        self._deadline = deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(host, port, self._deadline.clip(timeout), local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(path, self._deadline.clip(timeout), socket_options),
+                               self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _bound_by_deadline(client: httpx.Client, deadline: _Deadline) -> None:
+    """Give every connection pool of ``client`` (direct and proxies) deadline-bound connections.
+
+    httpx does not take a network backend, so this reaches into its pools; if their layout ever
+    changes, requests keep httpx's per-read timeout and the body reader's own time check.
+    """
+    transports = [client._transport, *client._mounts.values()]
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is not None and not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend, deadline)
+
+
 class TargetClient:
     """Sends the run's requests to one target and records every exchange."""
 
@@ -127,6 +202,9 @@ class TargetClient:
             headers={"User-Agent": USER_AGENT},
             transport=transport,
         )
+        self._deadline = _Deadline()
+        if transport is None:
+            _bound_by_deadline(self._http, self._deadline)
 
     def close(self) -> None:
         self._http.close()
@@ -188,6 +266,7 @@ class TargetClient:
         received = b""
         try:
             self._http.cookies.clear()
+            self._deadline.at = time.monotonic() + self.timeout
             response = self._http.send(request, stream=True)
             try:
                 exchange.status = response.status_code
@@ -197,7 +276,8 @@ class TargetClient:
             finally:
                 response.close()
         except httpx.TimeoutException:
-            exchange.error, exchange.error_kind = f"no answer within {self.timeout:g} s (limits.timeout)", "timeout"
+            what = "answer body still arriving after" if exchange.status is not None else "no answer within"
+            exchange.error, exchange.error_kind = f"{what} {self.timeout:g} s (limits.timeout)", "timeout"
         except httpx.ConnectError as exc:
             hint = "; its TLS certificate is not trusted (trust its CA, or pass --insecure)" \
                 if "CERTIFICATE_VERIFY_FAILED" in str(exc) else ""
@@ -208,6 +288,7 @@ class TargetClient:
         except httpx.HTTPError as exc:
             exchange.error, exchange.error_kind = f"HTTP error: {_reason(exc)}", "http"
         finally:
+            self._deadline.at = None
             self._http.cookies.clear()
         exchange.elapsed = time.perf_counter() - started
         self._count_timeouts(exchange)

@@ -186,6 +186,26 @@ def slow_drip(api: LoginApi, interval: float = 0.05, limit: float = 60.0) -> Beh
     return behave
 
 
+def slow_headers(api: LoginApi, interval: float = 0.2, limit: float = 60.0) -> Behaviour:
+    """The status line at once, then the headers one byte every ``interval`` seconds, never ending.
+
+    Every read gets a byte before a per-read timeout runs out, so only a deadline for the whole
+    request stops it.
+    """
+
+    def behave(request: Received, conn: Connection) -> None:
+        status, _ = api.decide(request)
+        if not conn.write(f"HTTP/1.1 {status} OK\r\nX-Padding: ".encode()):
+            return
+        deadline = time.monotonic() + limit
+        while not conn.stopping.is_set() and time.monotonic() < deadline:
+            time.sleep(interval)
+            if not conn.write(b"a"):
+                return
+
+    return behave
+
+
 def no_answer(api: LoginApi) -> Behaviour:
     """Read the request, then say nothing until the client gives up."""
 
