@@ -52,6 +52,7 @@ accounts:
 token:
   format: jwt
   algorithms: [HS256]
+  verify: {{jwks_url: '{origin}/.well-known/jwks.json'}}
   lifetime: 3600
   claims: {{required: [iat, exp, email], identity: email, forbidden: [password]}}
 protected: {{path: {protected}, rejected_status: 401}}
@@ -66,9 +67,11 @@ limits:
 """
 
 
-def write_profile(folder: Path, case: str) -> Path:
+def write_profile(folder: Path, case: str, origin: str = "http://127.0.0.1:9") -> Path:
+    """The profile for ``case``; its JWKS URL (fetched by the token checks) is on the hostile target too."""
     path = folder / f"hostile-{case}.yaml"
     path.write_text(PROFILE.format(case=case, login=behaviours.LOGIN_PATH, protected=behaviours.PROTECTED_PATH,
+                                   origin=origin,
                                    identity=behaviours.IDENTITY, timeout=TIMEOUT,
                                    max_timeouts=MAX_CONSECUTIVE_TIMEOUTS), encoding="utf-8")
     return path
@@ -161,7 +164,7 @@ def _secrets(api: LoginApi) -> dict[str, str]:
 @pytest.mark.parametrize("target", list(CASES), indirect=True)
 def test_hostile_target(target: Target, request: pytest.FixtureRequest, tmp_path: Path, run_authconform):
     case = CASES[request.node.callspec.params["target"]]
-    profile = write_profile(tmp_path, request.node.callspec.params["target"])
+    profile = write_profile(tmp_path, request.node.callspec.params["target"], target.url)
     started = time.monotonic()
     outcome = run_authconform("run", "--profile", str(profile), "--base-url", target.url,
                               env={"HOSTILE_PASSWORD": PASSWORD, "HOSTILE_API_SECRET": API_SECRET}, timeout=120)
@@ -224,7 +227,7 @@ def test_insecure_trusts_the_certificate(tmp_path: Path, run_authconform):
     """With --insecure the same untrusted TLS target is reachable: the refusal above was verification."""
     api = LoginApi(password=PASSWORD)
     with RawServer(behaviours.plain(api), tls=_untrusted_tls()) as server:
-        outcome = run_authconform("run", "--profile", str(write_profile(tmp_path, "tls-insecure")),
+        outcome = run_authconform("run", "--profile", str(write_profile(tmp_path, "tls-insecure", server.url)),
                                   "--base-url", server.url, "--insecure", "-k", "valid_login",
                                   env={"HOSTILE_PASSWORD": PASSWORD, "HOSTILE_API_SECRET": API_SECRET}, timeout=120)
         assert outcome.code in (0, 1), outcome.output[-3000:]
