@@ -71,8 +71,7 @@ def write_profile(folder: Path, case: str, origin: str = "http://127.0.0.1:9") -
     """The profile for ``case``; its JWKS URL (fetched by the token checks) is on the hostile target too."""
     path = folder / f"hostile-{case}.yaml"
     path.write_text(PROFILE.format(case=case, login=behaviours.LOGIN_PATH, protected=behaviours.PROTECTED_PATH,
-                                   origin=origin,
-                                   identity=behaviours.IDENTITY, timeout=TIMEOUT,
+                                   origin=origin, identity=behaviours.IDENTITY, timeout=TIMEOUT,
                                    max_timeouts=MAX_CONSECUTIVE_TIMEOUTS), encoding="utf-8")
     return path
 
@@ -142,8 +141,9 @@ def _other_host() -> RawServer:
 
 
 @pytest.fixture
-def target(request: pytest.FixtureRequest) -> Iterator[Target]:
-    case: Case = CASES[request.param]
+def target(name: str) -> Iterator[Target]:
+    """The hostile server of case ``name`` (and its 'other host'), running for one test."""
+    case = CASES[name]
     api = LoginApi(password=PASSWORD)
     if case.serve is None:
         yield Target(f"http://127.0.0.1:{_free_port()}", api, None, None)
@@ -161,10 +161,11 @@ def _secrets(api: LoginApi) -> dict[str, str]:
             "issued token's signature": api.token_signature}
 
 
-@pytest.mark.parametrize("target", list(CASES), indirect=True)
-def test_hostile_target(target: Target, request: pytest.FixtureRequest, tmp_path: Path, run_authconform):
-    case = CASES[request.node.callspec.params["target"]]
-    profile = write_profile(tmp_path, request.node.callspec.params["target"], target.url)
+@pytest.mark.parametrize("name", list(CASES))
+def test_hostile_target(name: str, target: Target, tmp_path: Path, run_authconform):
+    """One misbehaviour: right exit code, bounded time, reports written, readable reasons, no secret."""
+    case = CASES[name]
+    profile = write_profile(tmp_path, name, target.url)
     started = time.monotonic()
     outcome = run_authconform("run", "--profile", str(profile), "--base-url", target.url,
                               env={"HOSTILE_PASSWORD": PASSWORD, "HOSTILE_API_SECRET": API_SECRET}, timeout=120)
@@ -202,7 +203,7 @@ def test_hostile_target(target: Target, request: pytest.FixtureRequest, tmp_path
 
     if case.other_host:
         _assert_nothing_followed(target)
-    if request.node.callspec.params["target"] in ("no-answer", "slow-drip", "slow-headers"):
+    if name in ("no-answer", "slow-drip", "slow-headers"):
         sent = len(target.server.requests())
         assert sent <= MAX_CONSECUTIVE_TIMEOUTS, (
             f"{sent} requests reached a target that had stopped answering after {MAX_CONSECUTIVE_TIMEOUTS}")
