@@ -175,8 +175,8 @@ def test_hostile_target(name: str, target: Target, tmp_path: Path, run_authconfo
     assert outcome.code == case.exit_code, f"exit {outcome.code}, expected {case.exit_code}:\n{output[-4000:]}"
     assert wall < STARTUP_ALLOWANCE + RUN_ALLOWANCE, f"the run took {wall:.1f} s:\n{output[-3000:]}"
 
-    for name in ("report.html", "junit.xml", "summary.json"):
-        assert (outcome.report_dir / name).is_file(), f"{name} not written:\n{output[-3000:]}"
+    for written in ("report.html", "junit.xml", "summary.json"):
+        assert (outcome.report_dir / written).is_file(), f"{written} not written:\n{output[-3000:]}"
     ElementTree.parse(outcome.report_dir / "junit.xml")
     summary = outcome.summary
     assert summary is not None and summary["exit_code"] == case.exit_code
