@@ -1,0 +1,240 @@
+"""Timing enumeration: does an unknown user answer measurably faster (or slower) than a wrong password?
+
+A server that skips the password hash for an identity it does not know answers "no such user"
+in a fraction of the time "wrong password" takes (real Symfony 5.4: 3 ms against 450 ms), and the
+identical body no longer hides which accounts exist. The comparison is the Mann-Whitney U test:
+rank based, so a few slow outliers from a busy machine do not decide it, and free of any
+assumption about the shape of latency distributions. It is two-sided: a slower unknown-user path
+leaks just the same.
+
+Wrong-password samples cost the valid account failed logins, so they are few (Invoice Ninja's
+profile allows 4 in a whole run). :class:`SequentialTest` therefore plans before it sends: it
+interleaves the two kinds of request, looks at the data at a few checkpoints and stops as soon as
+a leak is clear, with a Bonferroni-corrected level per look so that looking early costs no false
+alarms. A checkpoint whose sample could not reach that level even at a perfect separation is not
+a look at all; when no checkpoint can, the test says so before it spends a single request.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+ALPHA = 0.01  # the false-alarm rate of the whole sequential test
+MAX_LOOKS = 4
+FUTILITY_P = 0.5  # past half the plan, a p-value this high stops the test: no leak is coming
+EXACT_LIMIT = 10_000  # exact p-values (no ties) while n1 * n2 stays below this
+
+
+@dataclass(frozen=True)
+class MannWhitney:
+    """The two-sided Mann-Whitney U test of ``x`` against ``y``."""
+
+    u: float  # U of the first sample: the number of (x, y) pairs with x > y, ties counting one half
+    p_value: float
+    method: str  # exact | normal
+
+
+def ranks(values: Sequence[float]) -> list[float]:
+    """1-based ranks with ties given their average rank."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    result = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for position in range(start, end + 1):
+            result[order[position]] = (start + end) / 2 + 1
+        start = end + 1
+    return result
+
+
+def u_distribution(m: int, n: int) -> list[int]:
+    """How many of the C(m+n, m) orderings give U = 0, 1, ..., m*n (no ties).
+
+    These are the coefficients of the Gaussian binomial coefficient [m+n choose m] in q, built as
+    the product over k of (1 - q^(n+k)) / (1 - q^k); every partial product is a polynomial.
+    """
+    m, n = min(m, n), max(m, n)
+    coefficients = [1]
+    for k in range(1, m + 1):
+        grown = coefficients + [0] * (n + k)
+        for i, c in enumerate(coefficients):
+            grown[i + n + k] -= c
+        for i in range(k, len(grown)):
+            grown[i] += grown[i - k]
+        coefficients = grown
+    return coefficients[: m * n + 1]
+
+
+def _normal_sf(z: float) -> float:
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def mann_whitney(x: Sequence[float], y: Sequence[float]) -> MannWhitney:
+    """Two-sided Mann-Whitney U: exact without ties (small samples), else normal with tie and continuity correction.
+
+    The same choices as ``scipy.stats.mannwhitneyu(x, y, method="auto")`` where both apply, so its
+    values are the reference the tests hold this to.
+    """
+    n1, n2 = len(x), len(y)
+    if not n1 or not n2:
+        raise ValueError("both samples need at least one value")
+    combined = list(x) + list(y)
+    ranked = ranks(combined)
+    u1 = sum(ranked[:n1]) - n1 * (n1 + 1) / 2
+    u2 = n1 * n2 - u1
+    tied = len(set(combined)) < len(combined)
+    if not tied and n1 * n2 <= EXACT_LIMIT:
+        counts = u_distribution(n1, n2)
+        tail = sum(counts[: int(min(u1, u2)) + 1])
+        return MannWhitney(u1, min(1.0, 2 * tail / math.comb(n1 + n2, n1)), "exact")
+    n = n1 + n2
+    groups: dict[float, int] = {}
+    for value in combined:
+        groups[value] = groups.get(value, 0) + 1
+    ties = sum(t**3 - t for t in groups.values())
+    variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
+    if variance <= 0:  # every value equal: no evidence of any difference
+        return MannWhitney(u1, 1.0, "normal")
+    z = (max(u1, u2) - n1 * n2 / 2 - 0.5) / math.sqrt(variance)
+    return MannWhitney(u1, min(1.0, 2 * _normal_sf(z)), "normal")
+
+
+def smallest_p(n1: int, n2: int) -> float:
+    """The smallest two-sided p-value samples of these sizes can give: at a perfect separation."""
+    if not n1 or not n2:
+        return 1.0
+    return min(1.0, 2 / math.comb(n1 + n2, n1))
+
+
+def schedule(known: int, unknown: int) -> list[str]:
+    """The order to send ``known`` wrong-password and ``unknown`` unknown-user logins: evenly interleaved.
+
+    Spreading the scarce kind across the whole series means a drift in the machine's load hits
+    both groups alike.
+    """
+    total = known + unknown
+    # the j-th wrong-password login sits in the middle of the j-th of ``known`` equal stretches
+    slots = {math.floor((j + 0.5) * total / known) for j in range(known)} if known else set()
+    order = ["known" if index in slots else "unknown" for index in range(total)]
+    return order
+
+
+def checkpoints(order: Sequence[str], alpha: float = ALPHA, max_looks: int = MAX_LOOKS) -> tuple[list[int], float]:
+    """The request counts after which to look, and the level each look is held to.
+
+    Up to ``max_looks`` evenly spaced checkpoints (the last is the end of the series); one whose
+    sample could not reach ``alpha / looks`` even at a perfect separation is dropped, and the level
+    recomputed, until every remaining look can conclude. No checkpoints: the plan cannot conclude.
+    """
+    total = len(order)
+    candidates = sorted({max(1, round(total * (i + 1) / max_looks)) for i in range(max_looks)}) if total else []
+    looks = candidates
+    while looks:
+        level = alpha / len(looks)
+        usable = [c for c in looks if smallest_p(order[:c].count("known"), order[:c].count("unknown")) < level]
+        if usable == looks:
+            return looks, level
+        looks = usable
+    return [], alpha
+
+
+@dataclass
+class Decision:
+    """Where a sequential timing test ended, with the numbers a report shows."""
+
+    outcome: str  # leak | no-leak | inconclusive
+    known: list[float]
+    unknown: list[float]
+    p_value: float | None
+    level: float
+    reason: str
+
+    @property
+    def known_median(self) -> float | None:
+        return statistics.median(self.known) if self.known else None
+
+    @property
+    def unknown_median(self) -> float | None:
+        return statistics.median(self.unknown) if self.unknown else None
+
+    def numbers(self) -> str:
+        """Both medians, both sample sizes and the p-value, in one line."""
+
+        def ms(value: float | None) -> str:
+            return "n/a" if value is None else f"{value * 1000:.2f} ms"
+
+        p = "not computed" if self.p_value is None else f"{self.p_value:.2g}"
+        return (f"median {ms(self.known_median)} over {len(self.known)} wrong-password logins, "
+                f"{ms(self.unknown_median)} over {len(self.unknown)} unknown-user logins; "
+                f"Mann-Whitney U p = {p} (level {self.level:.2g})")
+
+
+@dataclass
+class SequentialTest:
+    """A planned series of interleaved samples with early stopping; feed it with :meth:`add`."""
+
+    known_planned: int
+    unknown_planned: int
+    min_gap: float = 0.001  # seconds: a smaller gap between medians is no finding, however significant
+    alpha: float = ALPHA
+    order: list[str] = field(init=False)
+    looks: list[int] = field(init=False)
+    level: float = field(init=False)
+    known: list[float] = field(default_factory=list, init=False)
+    unknown: list[float] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.order = schedule(self.known_planned, self.unknown_planned)
+        self.looks, self.level = checkpoints(self.order, self.alpha)
+
+    @property
+    def can_conclude(self) -> bool:
+        return bool(self.looks)
+
+    @property
+    def sent(self) -> int:
+        return len(self.known) + len(self.unknown)
+
+    def next_kind(self) -> str | None:
+        """What to send next: ``known``, ``unknown``, or None when the series is complete."""
+        return self.order[self.sent] if self.sent < len(self.order) else None
+
+    def add(self, kind: str, seconds: float) -> Decision | None:
+        """Record one sample; a :class:`Decision` once a checkpoint settles it or the series ends."""
+        (self.known if kind == "known" else self.unknown).append(seconds)
+        if self.sent in self.looks:
+            return self.look(final=self.sent == self.looks[-1])
+        return None
+
+    def look(self, *, final: bool = True, why_stopped: str = "") -> Decision | None:
+        """Test what has been gathered. Not final: a decision only for a clear leak or clear futility."""
+        known, unknown = list(self.known), list(self.unknown)
+        if smallest_p(len(known), len(unknown)) >= self.level:
+            if not final:
+                return None
+            reason = (f"{why_stopped}too few samples to conclude: {len(known)} wrong-password and {len(unknown)} "
+                      f"unknown-user logins cannot reach p < {self.level:.2g} even if every one of one kind "
+                      f"were slower than every one of the other")
+            return Decision("inconclusive", known, unknown, None, self.level, reason)
+        result = mann_whitney(known, unknown)
+        gap = abs(statistics.median(known) - statistics.median(unknown))
+        if result.p_value < self.level and gap >= self.min_gap:
+            faster = "unknown users" if statistics.median(unknown) < statistics.median(known) else "wrong passwords"
+            reason = (f"{why_stopped}{faster} answer measurably faster: the medians differ by {gap * 1000:.2f} ms "
+                      f"(at least {self.min_gap * 1000:g} ms counts)")
+            return Decision("leak", known, unknown, result.p_value, self.level, reason)
+        half_way = self.sent * 2 >= len(self.order)
+        if not final and not (half_way and result.p_value > FUTILITY_P):
+            return None
+        if result.p_value < self.level:
+            reason = (f"{why_stopped}the medians differ by only {gap * 1000:.2f} ms, below the "
+                      f"{self.min_gap * 1000:g} ms that counts as a leak, though the difference is significant")
+        else:
+            stop = "" if final else " (stopped early: no difference is building up)"
+            reason = f"{why_stopped}no timing difference{stop}"
+        return Decision("no-leak", known, unknown, result.p_value, self.level, reason)
