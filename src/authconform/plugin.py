@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from . import html_report, summary
+from . import html_report, sarif, summary
 from .budget import BudgetExhausted
 from .checks import MARKER, check_of
 from .client import TargetClient
@@ -275,6 +275,7 @@ class Bookkeeper:
         if hasattr(session.config, "workerinput"):
             return
         summary.write(self.run)
+        sarif.write(self.run)
         if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             session.exitstatus = summary.exit_code(self.run)
         elif exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and self.run.unreachable:
