@@ -19,6 +19,7 @@ import pytest
 from authconform import resources
 from authconform.profile import Profile, load_profile
 from authconform.targets import TargetSettings, start
+from authconform.targets.invoiceninja import THROTTLED
 from tests.hostile.proxy import Recorded, RecordingProxy
 
 SETTINGS = TargetSettings(hash_iterations=1000)
@@ -99,12 +100,15 @@ def test_invoiceninja_is_never_locked(tmp_path: Path, run_authconform):
     assert all(n <= limit for n in seen.values()), f"the target received {seen}, the profile allows {limit}"
     valid_logins = [r for r in records if r.path == profile.login.path and r.status == profile.login.success.status]
     assert valid_logins, "the valid account never logged in"
+    locked = [r for r in records if THROTTLED.encode() in r.response_body]
+    assert not locked, f"the target locked an account: {locked[0].method} {locked[0].target} -> {locked[0].status}"
     assert outcome.summary["failed_logins"].get("valid", 0) <= limit
 
 
 # --- pacing -----------------------------------------------------------------------------------
 
-PACED_CHECKS = "missing_field or empty_body or malformed or wrong_type or never_crashes or wrong_password or unknown_user"
+PACED_CHECKS = ("missing_field or empty_body or malformed or wrong_type or never_crashes or wrong_password "
+                "or unknown_user")
 RPS = 20
 
 
