@@ -22,6 +22,7 @@ from .report_html import exchanges_html
 from .run import Result, Run, UsageProblem, build_run
 
 RUN = pytest.StashKey[Run]()
+LAST = "authconform_last"
 LAST_RUN: dict[str, Run] = {}  # for the CLI, which calls pytest.main in-process
 
 
@@ -45,6 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}: a conformance check (authconform.checks.check)")
+    config.addinivalue_line("markers", f"{LAST}: a check that reviews the whole run's exchanges: runs after the others")
     if not config.getoption("profile", None):
         return
     workerinput = getattr(config, "workerinput", None)
@@ -84,6 +86,11 @@ def _xdist_workers(config: pytest.Config) -> int:
     if isinstance(value, int):
         return value
     return os.cpu_count() or 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Checks marked ``authconform_last`` (e.g. SECRET-NOT-ECHOED scans every answer) run after all others."""
+    items.sort(key=lambda item: item.get_closest_marker(LAST) is not None)
 
 
 def pytest_configure_node(node: Any) -> None:

@@ -160,6 +160,9 @@ class Profile(Section):
         header = self._data.get("secret_header")
         if header and header.get("value"):
             values.append(header["value"])
+        disabled_refresh = (self._data.get("refresh") or {}).get("disabled_refresh_token")
+        if disabled_refresh:
+            values.append(disabled_refresh)
         for section in ("verify", "signing"):
             secret = (self._data.get("token", {}).get(section) or {}).get("secret")
             if secret:
@@ -327,8 +330,11 @@ def _check_references(data: dict[str, Any], source: str, directory: Path | None,
         refresh = data.get("refresh") or {}
         if refresh.get("schema"):
             yield ["refresh", "schema"], refresh["schema"]
-        if (refresh.get("rejected") or {}).get("schema"):
-            yield ["refresh", "rejected", "schema"], refresh["rejected"]["schema"]
+        for name in ("rejected", "missing", "disabled"):
+            if (refresh.get(name) or {}).get("schema"):
+                yield ["refresh", name, "schema"], refresh[name]["schema"]
+        if (data.get("secret_header") or {}).get("rejected_schema"):
+            yield ["secret_header", "rejected_schema"], data["secret_header"]["rejected_schema"]
         token = data.get("token", {})
         for section in ("verify", "signing"):
             for key in ("public_key", "private_key"):

@@ -9,7 +9,6 @@ in normally and is refused when the token is used. Tokens never expire.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import string
 import threading
@@ -25,8 +24,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authconform.targets.accounts import Account, AccountBook
+from authconform.targets.api_secret import EchoSecretHeader, api_secret_refusal
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
+from authconform.targets.defects import secret as secret_defects
 from authconform.targets.invoiceninja_bodies import STATIC, company_user, pagination
 from authconform.targets.lexik import json_syntax_error, php_json_decode
 from authconform.targets.responses import (
@@ -164,7 +165,8 @@ class InvoiceNinjaTarget:
                 any_method("/api/v1/login", self.login),
                 any_method("/api/v1/clients", self.clients),
             ],
-            middleware=[Middleware(FrameworkHeaders, extra=VERSION_HEADERS)],
+            middleware=[Middleware(FrameworkHeaders, extra=VERSION_HEADERS)]
+            + ([Middleware(EchoSecretHeader)] if secret_defects.ECHOED_IN_RESPONSE in self.defects else []),
             exception_handlers={404: not_found},
         )
         app.state.target = self
@@ -192,11 +194,9 @@ class InvoiceNinjaTarget:
             return Response(b"", 200)
         if request.method != "POST":
             return laravel_json({"message": "Method not supported for this route"}, 404)
-        secret = self.settings.api_secret
-        if secret:
-            sent = request.headers.get("x-api-secret", "")
-            if not hmac.compare_digest(sent.encode(), secret.encode()):
-                return laravel_json({"message": "Invalid secret", "errors": {}}, 403)
+        refusal = api_secret_refusal(request, self.settings.api_secret, self.defects)
+        if refusal is not None:
+            return refusal
         data = await self.read_input(request)
         if isinstance(data, Response):
             return data
@@ -300,8 +300,18 @@ class InvoiceNinjaTarget:
         if login_defects.HTML_ERROR_PAGE in self.defects:
             return laravel_error_page(422)
         if not expects_json(request):
-            return _redirect(str(request.base_url))
+            return _redirect(self.app_url(request))
         return laravel_json({"message": INVALID_DATA, "errors": errors}, 422)
+
+    def app_url(self, request: Request) -> str:
+        """Where ``redirect()->back()`` goes without a previous URL: the site root, from APP_URL.
+
+        The secret-redirects-offsite defect is an APP_URL naming another origin (another loopback
+        address, same port).
+        """
+        if secret_defects.REDIRECTS_OFFSITE in self.defects:
+            return f"http://127.0.0.2:{request.url.port or 80}/"
+        return str(request.base_url)
 
     def crash(self, request: Request, message: str) -> Response:
         """An uncaught exception with APP_DEBUG on: Laravel's JSON trace for an API client, else a page."""

@@ -9,6 +9,7 @@ right). Everything the seed leaves open behaves as lexik and gesdinet do.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from starlette.applications import Starlette
@@ -23,8 +24,15 @@ from authconform.targets import lexik
 from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
+from authconform.targets.defects import refresh as refresh_defects
 from authconform.targets.keypairs import key_pair
-from authconform.targets.refresh import RefreshTokenStore, refresh
+from authconform.targets.refresh import (
+    GESDINET_DEFAULT_TTL,
+    GesdinetOptions,
+    RefreshTokenStore,
+    attach_refresh_token,
+    refresh,
+)
 from authconform.targets.responses import FrameworkHeaders, symfony_error_page, symfony_json
 from authconform.targets.routes import any_method
 from authconform.targets.settings import TargetSettings
@@ -43,6 +51,10 @@ DISABLED = Account(
     id=2,
     details={"nomComplet": "Compte Désactivé"},
 )
+# A refresh token the disabled account got at its last login, before an admin disabled it: the
+# refresh_tokens table of a real deployment keeps such rows until they expire. The environment
+# hands it to the profile (refresh.disabled_refresh_token), as an operator would.
+DISABLED_REFRESH_TOKEN = secrets.token_hex(64)
 
 
 class PchSigTarget:
@@ -53,7 +65,14 @@ class PchSigTarget:
         self.defects = defects
         self.accounts = AccountBook([VALID, DISABLED], settings.hash_iterations)
         self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR))
-        self.refresh_tokens = RefreshTokenStore(settings.refresh_ttl)
+        ttl = GESDINET_DEFAULT_TTL if refresh_defects.LIFETIME_30_DAYS in defects else settings.refresh_ttl
+        self.refresh_tokens = RefreshTokenStore(ttl)
+        self.refresh_tokens.seed(DISABLED_REFRESH_TOKEN, DISABLED.identity)
+        self.gesdinet = GesdinetOptions(
+            single_use=settings.refresh_single_use,
+            reuse_detection=settings.refresh_reuse_detection,
+            return_expiration=settings.refresh_return_expiration,
+        )
 
     def app(self) -> Starlette:
         async def symfony_http_error(request: Request, exc: Exception) -> Response:
@@ -111,7 +130,8 @@ class PchSigTarget:
         }
         if login_defects.PASSWORD_ECHO in self.defects:
             user["password"] = password
-        body: dict[str, Any] = {"token": token, "refresh_token": self.refresh_tokens.create(account.identity)}
+        body: dict[str, Any] = {"token": token}
+        attach_refresh_token(body, self.refresh_tokens, account.identity, self.gesdinet, self.defects)
         if login_defects.LOGIN_BODY_MISSING_FIELD not in self.defects:
             body["user"] = user
         return lexik.login_success(body, self.defects)
@@ -119,25 +139,56 @@ class PchSigTarget:
     # --- protected endpoint and refresh ------------------------------------------------------
 
     async def me(self, request: Request) -> Response:
-        account = lexik.authenticate_bearer(request, self.encoder, IDENTITY, self.accounts.find, self.defects)
+        account = self.refresh_token_bearer(request)
+        if account is None:
+            account = lexik.authenticate_bearer(request, self.encoder, IDENTITY, self.accounts.find, self.defects)
         if isinstance(account, Response):
             return account
         return symfony_json({"id": account.id, "email": account.identity, "roles": list(account.roles)})
 
+    def refresh_token_bearer(self, request: Request) -> Account | None:
+        """The refresh-token-works-as-bearer defect: a bearer value found in the refresh table."""
+        if refresh_defects.WORKS_AS_BEARER not in self.defects:
+            return None
+        stored = self.refresh_tokens.get(lexik.bearer_token(request) or "")
+        return self.accounts.find(stored.username) if stored is not None else None
+
     def refreshable(self, username: str) -> Account | None:
-        """The account a refresh token may mint for: existing and enabled (unless a defect)."""
+        """The account a refresh token may mint for: existing and enabled (unless a defect).
+
+        Symfony's user checker guards the refresh firewall as it guards the login.
+        """
         account = self.accounts.find(username)
-        if account is None or not (account.enabled or login_defects.DISABLED_LOGS_IN in self.defects):
+        checked = login_defects.DISABLED_LOGS_IN not in self.defects
+        checked = checked and refresh_defects.IGNORES_DISABLED_USER not in self.defects
+        if account is None or (checked and not account.enabled):
             return None
         return account
+
+    def mint_refreshed(self, account: Account) -> str:
+        """The access token a refresh mints: the login's claims (unless a defect drops the identity)."""
+        if refresh_defects.TOKEN_LACKS_IDENTITY in self.defects:
+            return self.encoder.encode(list(account.roles), {"user_id": account.id})
+        return self.mint(account)
+
+    def access_token_user(self, token: str) -> Account | None:
+        """The refresh-accepts-access-token defect: the account a valid access JWT names."""
+        try:
+            payload = self.encoder.decode(token)
+        except lexik.TokenRejected:
+            return None
+        return self.accounts.find(payload.get(IDENTITY))
 
     async def token_refresh(self, request: Request) -> Response:
         return await refresh(
             request,
             self.refresh_tokens,
-            single_use=self.settings.refresh_single_use,
+            self.gesdinet,
+            self.defects,
             load_user=self.refreshable,
-            mint_jwt=self.mint,
+            mint_jwt=self.mint_refreshed,
+            username_of=lambda account: account.identity,
+            access_token_user=self.access_token_user,
         )
 
 
@@ -159,4 +210,5 @@ def environment(settings: TargetSettings) -> dict[str, str]:
         "PCH_DISABLED_PASSWORD": DISABLED.password,
         "PCH_JWT_PUBLIC_KEY": str(keys.public_path),
         "PCH_JWT_PRIVATE_KEY": str(keys.private_path),
+        "PCH_DISABLED_REFRESH_TOKEN": DISABLED_REFRESH_TOKEN,
     }

@@ -16,6 +16,8 @@ import time
 import uvicorn
 from starlette.types import ASGIApp
 
+from authconform.targets.raw_headers import RawHeaderNamesProtocol
+
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 2.0
 
@@ -51,7 +53,7 @@ class BackgroundServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
-            http="h11",
+            http=RawHeaderNamesProtocol,  # h11, plus the header names as the client spelt them
             ws="none",
             loop="asyncio",
             server_header=False,

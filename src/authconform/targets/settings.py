@@ -24,12 +24,17 @@ class TargetSettings:
     value keeps the harness's own tests fast. ``access_ttl`` of ``None`` means the flavour's
     default (3600 s for the Lexik flavours; Invoice Ninja tokens never expire, so it ignores it).
     ``api_secret`` of ``None`` is Invoice Ninja with an empty ``API_SECRET``: no header enforced.
+    ``refresh_*`` are PCH-SIG's gesdinet options: ``single_use`` rotation, the opt-in
+    ``reuse_detection`` of gesdinet 2.x/3.0 (a replayed spent token revokes its family) and
+    ``return_expiration`` (answers state ``refresh_token_expiration``); all on by default.
     """
 
     hash_iterations: int = 20_000
     access_ttl: int | None = None
     refresh_ttl: int = 604_800
     refresh_single_use: bool = True
+    refresh_reuse_detection: bool = True
+    refresh_return_expiration: bool = True
     api_secret: str | None = DEFAULT_API_SECRET
 
     def access_ttl_for(self, flavour: str) -> int | None:

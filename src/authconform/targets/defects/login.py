@@ -143,6 +143,8 @@ DISABLED_LOGS_IN = register(
     "disabled-account-logs-in",
     description="""The account-status check is skipped: a disabled account logs in with its
     password and its token works on the protected endpoint (invoiceninja: the locked user's
-    token is accepted instead of 403 "User access locked").""",
-    breaks=_same(ALL, "LOGIN-DISABLED-REFUSED"),
+    token is accepted instead of 403 "User access locked"). On pch-sig the same user checker
+    guards the refresh firewall, so the disabled account's refresh token refreshes too.""",
+    breaks={**_same(ALL, "LOGIN-DISABLED-REFUSED"),
+            "pch-sig": {"LOGIN-DISABLED-REFUSED", "REFRESH-DISABLED-ACCOUNT"}},
 )
