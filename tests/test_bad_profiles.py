@@ -121,3 +121,19 @@ def test_plain_pytest_exits_2(name: str, tmp_path: Path):
     output = done.stdout + done.stderr
     assert done.returncode == 2, f"exit {done.returncode}:\n{output}"
     _assert_one_clear_line(output, path, CASES[name])
+
+
+def test_a_suite_that_cannot_load_is_never_conformant(tmp_path: Path, run_authconform):
+    """A suite file that fails to import (a user's own, or a broken install) ends the run with exit 2, not 0.
+
+    Its checks never ran, so the summary's verdict must say so and CI must not read it as a pass.
+    """
+    broken = tmp_path / "suite" / "test_broken_suite.py"
+    broken.parent.mkdir()
+    broken.write_text("import authconform_no_such_module\n\n\ndef test_never_runs():\n    pass\n", encoding="utf-8")
+    outcome = run_authconform("run", "--profile", "pch-sig", "-k", "valid_login", "--target-option",
+                              "hash_iterations=1000", "--", str(broken), timeout=120)
+    assert outcome.code == 2, f"exit {outcome.code}:\n{outcome.output[-3000:]}"
+    assert outcome.summary is not None and outcome.summary["exit_code"] == 2
+    verdict = outcome.summary["verdict"]
+    assert verdict.startswith("not checked:") and "authconform_no_such_module" in verdict, verdict

@@ -277,10 +277,21 @@ class Bookkeeper:
             results[report.nodeid].outcome = "error"
             results[report.nodeid].reason = _reason(report)
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A suite that cannot be loaded breaks the run: its checks never ran, so it is not conformant."""
+        if report.failed and self.run.broken is None:
+            where = report.nodeid or str(getattr(report, "fspath", "") or "") or "a suite"
+            self.run.broken = f"{where} could not be loaded: {_reason(report)}"
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(session.config, "workerinput"):
             return
+        finished = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
+        if exitstatus not in finished and self.run.broken is None:
+            self.run.broken = f"pytest stopped the run (exit status {int(exitstatus)})"
+        if self.run.broken:
+            session.exitstatus = summary.EXIT_USAGE
         summary.write(self.run)
         sarif.write(self.run)
         if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
@@ -291,7 +302,8 @@ class Bookkeeper:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """The terminal ends with the verdict: after pytest's own summary line, so CI logs show it last."""
         reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if hasattr(config, "workerinput") or reporter is None or not self.run.results and not self.run.unreachable:
+        nothing = not self.run.results and not self.run.unreachable and not self.run.broken
+        if hasattr(config, "workerinput") or reporter is None or nothing:
             return
         reporter.section("authconform", bold=True)
         for text, markup in summary.terminal_lines(self.run):

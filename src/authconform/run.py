@@ -55,6 +55,7 @@ class Run:
     slow: bool = False
     embedded: Any = None  # a running reference target, when the run started one
     unreachable: str | None = None
+    broken: str | None = None  # why the checks could not run at all (a suite failed to load, pytest stopped)
     started: float = field(default_factory=time.time)
     results: dict[str, Result] = field(default_factory=dict)
 

@@ -30,6 +30,8 @@ def warnings(run: Run) -> list[Result]:
 
 
 def exit_code(run: Run) -> int:
+    if run.broken:
+        return EXIT_USAGE
     if run.unreachable:
         return EXIT_UNREACHABLE
     return EXIT_FAILED if gate_failures(run) else EXIT_CONFORMANT
@@ -37,6 +39,8 @@ def exit_code(run: Run) -> int:
 
 def verdict(run: Run) -> str:
     """The verdict in one line: conformant, or N must-failures and M warnings."""
+    if run.broken:
+        return f"not checked: {run.redactor.text(run.broken)}"
     if run.unreachable:
         return f"target unreachable: {run.redactor.text(run.unreachable)}"
     failures, warned = gate_failures(run), warnings(run)
