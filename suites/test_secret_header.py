@@ -1,0 +1,199 @@
+"""The secret header (Invoice Ninja's X-API-SECRET) and the login's other required request headers.
+
+Each test is one check. The SECRET-* checks skip without a ``secret_header`` section (or with an
+empty value: a server that sets no secret checks none). Refused logins are sent with made-up
+identities, so they cost no account its failed-login budget. SECRET-NOT-ECHOED and
+SECRET-SAME-ORIGIN review every exchange of the run, so they run after all other checks.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+import pytest
+
+from authconform import expect
+from authconform.checks import check
+from authconform.login import LoginFailed
+from authconform.redaction import secret_forms
+
+LAST = pytest.mark.authconform_last
+
+
+def _schema(profile, reference):
+    return str(profile.resolve(reference)) if reference else None
+
+
+@pytest.fixture(scope="module")
+def secret(profile):
+    """The profile's secret header; every SECRET-* check skips without one."""
+    if profile.secret_header is None:
+        pytest.skip("the profile has no secret_header, or its value is empty (a server with no secret set, such as "
+                    "Invoice Ninja with an empty API_SECRET, checks no header)")
+    return profile.secret_header
+
+
+def _refused(answer, profile, what):
+    """The profile's secret refusal: rejected_status (schema, message when given) and no token."""
+    header = profile.secret_header
+    expect.status(answer, header.rejected_status, f"profile secret_header.rejected_status, for {what}")
+    if header.rejected_schema:
+        expect.matches_schema(answer, _schema(profile, header.rejected_schema), "profile secret_header.rejected_schema")
+    if header.rejected_message is not None:
+        expect.message(answer, header.rejected_message, header.rejected_message_pointer,
+                       "profile secret_header.rejected_message")
+    expect.no_token(answer, profile.login.success.token, f"profile secret_header, for {what}")
+
+
+def _nobody(login):
+    return login.fields(login.unknown_identity(), login.wrong_password())
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parsed = httpx.URL(url)
+    default = {"http": 80, "https": 443}.get(parsed.scheme)
+    return parsed.scheme, parsed.host.lower(), parsed.port or default
+
+
+def _carries_secret(exchange, header) -> bool:
+    name = header.name.lower()
+    return any(k.lower() == name or (header.value and header.value in v) for k, v in exchange.request_headers)
+
+
+@check("SECRET-MISSING-REFUSED", severity="must", requirement="profile secret_header.rejected_status")
+def test_login_without_the_secret_is_refused(secret, login, profile):
+    """A login without the secret header gets the profile's secret refusal and no token."""
+    answer = login.submit(_nobody(login), secret_header=False, purpose=f"login without {secret.name}")
+    _refused(answer, profile, f"a login without {secret.name}")
+
+
+@check("SECRET-WRONG-REFUSED", severity="must", requirement="profile secret_header.rejected_status")
+def test_login_with_a_wrong_secret_is_refused(secret, login, profile, target):
+    """A wrong secret (another value, the secret with its last character changed, its first half, empty) is refused."""
+    value = secret.value
+    changed = value[:-1] + ("x" if value[-1] != "x" else "y")
+    probes = [
+        ("a made-up value", secrets.token_urlsafe(max(len(value), 8))[: max(len(value), 8)]),
+        ("the secret with its last character changed", changed),
+        ("an empty value", ""),
+    ]
+    if len(value) >= 2:
+        probes.insert(2, ("the first half of the secret", value[: len(value) // 2]))
+    for label, wrong in probes:
+        target.redactor.add(wrong, "secret")
+        answer = login.submit(_nobody(login), secret_header=False, headers={secret.name: wrong},
+                              purpose=f"login with {label} as {secret.name}")
+        _refused(answer, profile, f"{label} as {secret.name}")
+
+
+@check("SECRET-RIGHT-ACCEPTED", severity="must", requirement="profile secret_header; profile login.success")
+def test_login_with_the_right_secret_succeeds(secret, login, profile):
+    """The valid account's login with the right secret (the run's shared login) succeeds with a token."""
+    answer = login.shared_answer("valid")
+    if answer is None:
+        pytest.skip("no answer to the valid login")
+    expect.status(answer, profile.login.success.status,
+                  f"profile login.success.status, with the right {secret.name}")
+    try:
+        login.session()
+    except LoginFailed as exc:
+        expect.fail(f"expected a token from the login with the right {secret.name}: {exc}")
+
+
+@check("SECRET-NAME-CASE-INSENSITIVE", severity="must", requirement="RFC 9110 §5.1; profile secret_header.name")
+def test_secret_header_name_is_case_insensitive(secret, login, profile):
+    """The secret header written in another case is the same header: the valid login still succeeds."""
+    spelling = secret.name.swapcase()
+    account = profile.account("valid")
+    answer = login.submit(login.fields(account.identity, account.password), secret_header=False,
+                          headers={spelling: secret.value}, expect_failure=False,
+                          purpose=f"login with the secret header written {spelling}")
+    expect.status(answer, profile.login.success.status,
+                  f"profile login.success.status: {spelling} is the header {secret.name} (RFC 9110 §5.1)")
+    if login.token_of(answer) is None:
+        expect.fail(f"expected a token at {profile.login.success.token} (profile login.success.token) from the "
+                    f"login with the header written {spelling}, got {answer.describe()}")
+
+
+@check("HEADERS-REQUIRED-LOGIN", severity="must",
+       requirement="profile login.headers; profile login.errors.missing_header")
+def test_login_without_the_required_headers(login, profile):
+    """A login without the login headers gets login.errors.missing_header; a valid one behaves as the profile says."""
+    names = list(profile.login.headers or {})
+    if not names:
+        pytest.skip("the profile names no login.headers")
+    error = profile.login.errors.missing_header
+    if error is None:
+        pytest.skip("the profile does not say how a login without its login.headers is answered "
+                    "(login.errors.missing_header)")
+    source = "profile login.errors.missing_header"
+    without = ", ".join(names)
+    body = {login.identity_field: login.unknown_identity()}
+    refused = login.submit(body, profile_headers=False, purpose=f"login without {without} and without a password")
+    expect.refusal(refused, error, source, _schema(profile, error.schema), field=login.password_field)
+    expect.no_token(refused, profile.login.success.token, source)
+    account = profile.account("valid")
+    fields = login.fields(account.identity, account.password)
+    if profile.login.headers_enforced:
+        answer = login.submit(fields, profile_headers=False, purpose=f"valid login without {without}")
+        expect.refusal(answer, error, f"{source} (login.headers_enforced true)", _schema(profile, error.schema),
+                       field=login.password_field)
+        expect.no_token(answer, profile.login.success.token, source)
+        return
+    answer = login.submit(fields, profile_headers=False, expect_failure=False,
+                          purpose=f"valid login without {without}")
+    expect.status(answer, profile.login.success.status,
+                  f"profile login.success.status: login.headers_enforced false, so {without} only shapes the answers")
+    if login.token_of(answer) is None:
+        expect.fail(f"expected a token at {profile.login.success.token} from the valid login without {without} "
+                    f"(login.headers_enforced false), got {answer.describe()}")
+
+
+@LAST
+@check("SECRET-SAME-ORIGIN", severity="must", requirement="RFC 9110 §15.4; OWASP ASVS 4.0.3 V13.1.3")
+def test_secret_stays_on_the_target_origin(secret, login, profile, run):
+    """No request carrying the secret is redirected to another origin, and authconform never sends it off the target."""
+    own = _origin(run.client.base_url)
+    fields = {login.identity_field: login.unknown_identity()}
+    login.submit(fields, purpose="refused login (no password), with the secret")
+    if profile.login.headers:
+        login.submit(fields, profile_headers=False, purpose="refused login (no password), with the secret only")
+    problems = []
+    for exchange in list(run.recorder.exchanges):
+        if not _carries_secret(exchange, secret):
+            continue
+        if _origin(exchange.url) != own:
+            problems.append(f"authconform itself sent {secret.name} to {exchange.request_line(run.redactor)}")
+            continue
+        location = exchange.header("location")
+        if exchange.status is not None and 300 <= exchange.status < 400 and location:
+            moved = httpx.URL(exchange.url).join(location)
+            if _origin(str(moved)) != own:
+                problems.append(f"{exchange.request_line(run.redactor)} (with {secret.name}) answered "
+                                f"{exchange.status} to {run.redactor.text(str(moved))}")
+    if problems:
+        expect.fail(f"expected {secret.name} to reach only {run.client.origin} (a client that follows redirects, such "
+                    f"as curl -L, requests or a browser, forwards custom headers to the new host; authconform did not "
+                    f"follow): " + "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5
+                                                               else ""))
+
+
+@LAST
+@check("SECRET-NOT-ECHOED", severity="must", requirement="OWASP ASVS 4.0.3 V7.1.1; OWASP ASVS 4.0.3 V8.3.1")
+def test_secret_is_never_echoed(secret, login, run):
+    """The secret value never appears, in any encoding, in a header or body of any answer of the run."""
+    login.shared_answer("valid")
+    forms = secret_forms(secret.value)
+    found = []
+    for exchange in list(run.recorder.exchanges):
+        if exchange.status is None:
+            continue
+        where = [f"header {k}" for k, v in exchange.response_headers if any(f in v for f in forms)]
+        if exchange.response_body and any(f in exchange.response_body for f in forms):
+            where.append("body")
+        if where:
+            found.append(f"{', '.join(where)} of the answer to {exchange.request_line(run.redactor)}")
+    if found:
+        expect.fail(f"expected the {secret.name} value to stay out of every answer, found it in {len(found)}: "
+                    + "; ".join(found[:5]))
