@@ -18,7 +18,27 @@ from .server import Behaviour, Connection, Received
 
 LOGIN_PATH = "/login"
 PROTECTED_PATH = "/me"
+SPEC_PATH = "/openapi.json"
 IDENTITY = "user@example.org"
+
+# The OpenAPI document the pretend API serves, so the OpenAPI suite (fuzzing included) meets the misbehaviour too.
+SPEC = {
+    "openapi": "3.0.3",
+    "info": {"title": "hostile login API", "version": "1.0"},
+    "paths": {
+        LOGIN_PATH: {"post": {
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["email", "password"],
+                "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}}}},
+            "responses": {
+                "200": {"description": "logged in", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}}}},
+                "400": {"description": "bad request"},
+                "401": {"description": "bad credentials"}}}},
+        PROTECTED_PATH: {"get": {"responses": {"200": {"description": "the user"},
+                                               "401": {"description": "no token"}}}},
+    },
+}
 
 
 @dataclass
@@ -45,6 +65,8 @@ class LoginApi:
                 and body.get("email") == self.identity and body.get("password") == self.password)
 
     def decide(self, request: Received) -> tuple[int, dict]:
+        if request.path == SPEC_PATH and request.method == "GET":
+            return 200, SPEC
         if request.path == LOGIN_PATH:
             if request.method != "POST":
                 return 405, {"code": 405, "message": "Method Not Allowed"}
