@@ -110,6 +110,9 @@ def test_invoiceninja_is_never_locked(tmp_path: Path, run_authconform):
 PACED_CHECKS = ("missing_field or empty_body or malformed or wrong_type or never_crashes or wrong_password "
                 "or unknown_user")
 RPS = 20
+# Requests leave the harness 1/RPS apart; a busy machine can delay one on its way to the target
+# by up to a slot or two, which packs that many more into the second it lands in.
+JITTER = 2
 
 
 def _busiest_second(times: list[float]) -> int:
@@ -131,12 +134,10 @@ def test_requests_per_second_holds(tmp_path: Path, run_authconform):
     times = sorted(r.at for r in records)
     assert len(times) > RPS, f"only {len(times)} requests: too few to measure a rate of {RPS}/s"
     busiest = _busiest_second(times)
-    assert busiest <= RPS + 1, f"{busiest} requests arrived within one second; the profile allows {RPS}"
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) > 0.5 / RPS, f"two requests arrived {min(gaps) * 1000:.1f} ms apart"
+    assert busiest <= RPS + JITTER, f"{busiest} requests arrived within one second; the profile allows {RPS}"
     spread = times[-1] - times[0]
     assert spread >= (len(times) - 1) / RPS * 0.95, f"{len(times)} requests in {spread:.2f} s"
 
     _, records, _ = proxied_run("pch-sig", path, run_authconform, "-k", PACED_CHECKS, "--rps", "0")
-    assert _busiest_second([r.at for r in records]) > RPS + 1, (
+    assert _busiest_second([r.at for r in records]) > RPS + JITTER, (
         "unpaced, the same checks should outrun the limit: otherwise this test could not see a breach")
