@@ -88,11 +88,6 @@ def _xdist_workers(config: pytest.Config) -> int:
     return os.cpu_count() or 1
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Checks marked ``authconform_last`` (e.g. SECRET-NOT-ECHOED scans every answer) run after all others."""
-    items.sort(key=lambda item: item.get_closest_marker(LAST) is not None)
-
-
 def pytest_configure_node(node: Any) -> None:
     """xdist: workers write into the controller's report folder."""
     run = node.config.stash.get(RUN, None)
@@ -122,6 +117,27 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     run = _run(config)
     if run is not None:
         run.close()
+
+
+# Checks that judge the whole run's exchanges (suites/test_openapi.py) run last, in this order.
+RUN_LAST = ("OPENAPI-FUZZ", "OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-EXCHANGES-CONFORM")
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Move the whole-run checks to the end; under xdist keep them together (``--dist loadgroup``)."""
+
+    def rank(item: pytest.Item) -> int:
+        info = check_of(item)
+        if info is not None and info.id in RUN_LAST:
+            return RUN_LAST.index(info.id) + 1
+        # marked authconform_last (SECRET-NOT-ECHOED scans every answer, the fuzzer's too): after all of them
+        return len(RUN_LAST) + 1 if item.get_closest_marker(LAST) is not None else 0
+
+    items.sort(key=rank)
+    if config.pluginmanager.hasplugin("xdist"):
+        for item in items:
+            if rank(item):
+                item.add_marker(pytest.mark.xdist_group("authconform-whole-run"))
 
 
 # --- fixtures -------------------------------------------------------------------------------

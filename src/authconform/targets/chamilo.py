@@ -25,7 +25,10 @@ from authconform.targets import lexik
 from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
+from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.keypairs import key_pair
+from authconform.targets.openapi import chamilo as chamilo_openapi
+from authconform.targets.openapi import doctrine_crash, document_route, outside_bmp
 from authconform.targets.responses import FrameworkHeaders, php_json, symfony_error_page, symfony_json
 from authconform.targets.routes import any_method
 from authconform.targets.settings import TargetSettings
@@ -89,6 +92,8 @@ class ChamiloTarget:
             routes=[
                 any_method("/api/authentication_token", self.login),
                 Route("/api/users", self.users, methods=["GET"]),
+                document_route(chamilo_openapi.PATH, chamilo_openapi.document, self.defects,
+                               media_type=chamilo_openapi.MEDIA_TYPE),
             ],
             middleware=[Middleware(FrameworkHeaders)],
             exception_handlers={404: symfony_http_error, 405: symfony_http_error},
@@ -134,6 +139,8 @@ class ChamiloTarget:
         ip = request.client.host if request.client else ""
         if self.throttled(credentials.identity, ip):
             return lexik.lexik_failure(THROTTLED)
+        if openapi_defects.FUZZED_INPUT_500 in self.defects and outside_bmp(credentials.identity):
+            return doctrine_crash(credentials.identity, "username")
         matches = await run_in_threadpool(
             self.accounts.password_matches, credentials.identity, credentials.password
         )
@@ -188,11 +195,12 @@ class ChamiloTarget:
             )
             if isinstance(account, Response):
                 return account
+        member = "member" if openapi_defects.SCHEMA_DRIFT in self.defects else "hydra:member"  # API Platform 4's
         collection = {
             "@context": "/api/contexts/User",
             "@id": "/api/users",
             "@type": "hydra:Collection",
-            "hydra:member": [{"username": VALID.identity}],
+            member: [{"username": VALID.identity}],
         }
         # API Platform's JSON-LD encoder leaves slashes and unicode unescaped.
         content = php_json(collection, escape_slashes=False, escape_unicode=False)

@@ -27,9 +27,12 @@ from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.api_secret import EchoSecretHeader, api_secret_refusal
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
+from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.defects import secret as secret_defects
 from authconform.targets.invoiceninja_bodies import STATIC, company_user, pagination
 from authconform.targets.lexik import json_syntax_error, php_json_decode
+from authconform.targets.openapi import document_route, incorrect_string_value, outside_bmp
+from authconform.targets.openapi import invoiceninja as invoiceninja_openapi
 from authconform.targets.responses import (
     HTML,
     JSON,
@@ -164,6 +167,8 @@ class InvoiceNinjaTarget:
             routes=[
                 any_method("/api/v1/login", self.login),
                 any_method("/api/v1/clients", self.clients),
+                document_route(invoiceninja_openapi.PATH, invoiceninja_openapi.document, self.defects,
+                               media_type=invoiceninja_openapi.MEDIA_TYPE),
             ],
             middleware=[Middleware(FrameworkHeaders, extra=VERSION_HEADERS)]
             + ([Middleware(EchoSecretHeader)] if secret_defects.ECHOED_IN_RESPONSE in self.defects else []),
@@ -208,6 +213,8 @@ class InvoiceNinjaTarget:
         key = f"{str(email).lower()}|{request.client.host if request.client else ''}"
         if not wrong_type and self.failed_logins.count(key) >= MAX_FAILED_LOGINS:
             return laravel_json({"message": THROTTLED}, 401)
+        if openapi_defects.FUZZED_INPUT_500 in self.defects and outside_bmp(email):
+            return self.crash(request, incorrect_string_value(email, "email"))
         matches = await run_in_threadpool(self.accounts.password_matches, email, password)
         account = self.accounts.find(email)
         if wrong_type:  # only reachable with the wrong-type-as-401 defect
@@ -343,6 +350,8 @@ class InvoiceNinjaTarget:
         """BaseController::response: ``{"data":[CompanyUser],"meta":...}`` pretty-printed, keys sorted."""
         token = "" if login_defects.EMPTY_TOKEN in self.defects else self.issue_token(account)
         tree = company_user(account, token)
+        if openapi_defects.SCHEMA_DRIFT in self.defects:
+            tree["user"]["firstName"] = tree["user"].pop("first_name")
         if login_defects.PASSWORD_ECHO in self.defects:
             tree["user"]["password"] = password
         body: dict[str, Any] = {"data": [tree]}

@@ -24,8 +24,11 @@ from authconform.targets import lexik
 from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
+from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.defects import refresh as refresh_defects
 from authconform.targets.keypairs import key_pair
+from authconform.targets.openapi import doctrine_crash, document_route, outside_bmp
+from authconform.targets.openapi import pchsig as pchsig_openapi
 from authconform.targets.refresh import (
     GESDINET_DEFAULT_TTL,
     GesdinetOptions,
@@ -84,6 +87,8 @@ class PchSigTarget:
                 any_method("/api/login", self.login),
                 Route("/api/me", self.me, methods=["GET"]),
                 any_method("/api/token/refresh", self.token_refresh),
+                document_route(pchsig_openapi.PATH, pchsig_openapi.document, self.defects,
+                               media_type=pchsig_openapi.MEDIA_TYPE),
             ],
             middleware=[Middleware(FrameworkHeaders)],
             exception_handlers={404: symfony_http_error, 405: symfony_http_error},
@@ -108,6 +113,8 @@ class PchSigTarget:
             return symfony_error_page(404)
         if isinstance(credentials, Response):
             return credentials
+        if openapi_defects.FUZZED_INPUT_500 in self.defects and outside_bmp(credentials.identity):
+            return doctrine_crash(credentials.identity, "email")
         matches = await run_in_threadpool(
             self.accounts.password_matches, credentials.identity, credentials.password
         )
@@ -122,10 +129,11 @@ class PchSigTarget:
 
     def login_success(self, account: Account, password: Any) -> Response:
         token = "" if login_defects.EMPTY_TOKEN in self.defects else self.mint(account)
+        name_key = "fullName" if openapi_defects.SCHEMA_DRIFT in self.defects else "nomComplet"
         user: dict[str, Any] = {
             "id": account.id,
             "email": account.identity,
-            "nomComplet": account.details["nomComplet"],
+            name_key: account.details["nomComplet"],
             "roles": list(account.roles),
         }
         if login_defects.PASSWORD_ECHO in self.defects:

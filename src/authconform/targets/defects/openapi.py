@@ -1,0 +1,62 @@
+"""Defects of the reference targets' OpenAPI documents, and of the behaviour those documents describe.
+
+Two change the document the target serves (it leaves out a status, it is not valid OpenAPI); two
+change what the server does while its document stays the same (a field renamed in a response, a
+crash on input only a fuzzer sends). Each breaks the OpenAPI checks listed per flavour and nothing
+else: the login, token and access suites never see the difference.
+"""
+
+from __future__ import annotations
+
+from authconform.targets.defects import register
+
+UNDOCUMENTED_STATUS = register(
+    "undocumented-status",
+    description="""The OpenAPI document leaves out a status the login answers: the 400 of a
+    missing or malformed field on the Lexik flavours, the 422 validation error on invoiceninja
+    (whose `default` response still covers it, so only the profile's expected statuses catch it).""",
+    breaks={
+        "pch-sig": {"OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-FUZZ"},
+        "chamilo": {"OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-FUZZ"},
+        "invoiceninja": {"OPENAPI-LOGIN-DOCUMENTED"},
+    },
+)
+
+SCHEMA_DRIFT = register(
+    "schema-drift",
+    description="""A response field is renamed while the document still names the old one:
+    pch-sig's login answers user.fullName for user.nomComplet; chamilo's /api/users collection
+    answers "member" for "hydra:member" (as API Platform 4 does by default); invoiceninja's
+    login answers data[].user.firstName for first_name.""",
+    breaks={
+        "pch-sig": {"OPENAPI-EXCHANGES-CONFORM"},
+        "chamilo": {"OPENAPI-EXCHANGES-CONFORM"},
+        "invoiceninja": {"OPENAPI-EXCHANGES-CONFORM"},
+    },
+)
+
+FUZZED_INPUT_500 = register(
+    "500-on-fuzzed-input",
+    description="""A login identity holding a character outside Unicode's Basic Multilingual
+    Plane (an emoji, U+10000 and up) crashes the user lookup with 500, as a MySQL column in the
+    3-byte "utf8" charset does ("Incorrect string value"); every other input is answered as
+    before. Only generated input reaches it.""",
+    breaks={
+        "pch-sig": {"OPENAPI-FUZZ"},
+        "chamilo": {"OPENAPI-FUZZ"},
+        "invoiceninja": {"OPENAPI-FUZZ"},
+    },
+)
+
+SPEC_INVALID = register(
+    "spec-invalid",
+    description="""The OpenAPI document is not valid OpenAPI: its security scheme's type is one
+    OpenAPI does not know (pch-sig says `type: bearer` for `type: http, scheme: bearer`; chamilo and
+    invoiceninja say `type: apikey` for `apiKey`). Everything it documents about the login is
+    still right.""",
+    breaks={
+        "pch-sig": {"OPENAPI-SPEC-VALID"},
+        "chamilo": {"OPENAPI-SPEC-VALID"},
+        "invoiceninja": {"OPENAPI-SPEC-VALID"},
+    },
+)

@@ -1,0 +1,266 @@
+"""OpenAPI: the target's own document is valid, documents its login, and tells the truth about every answer.
+
+The profile's ``openapi.spec`` names the document (a path on the target, a URL or a file); without an
+``openapi`` section every check here skips with that reason. The checks that judge the whole run
+(OPENAPI-FUZZ, OPENAPI-LOGIN-DOCUMENTED, OPENAPI-EXCHANGES-CONFORM) are moved to the end of the
+session by the plugin, so they see every exchange the other suites recorded.
+schemathesis, hypothesis and the OpenAPI validators are imported only inside these checks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+
+from authconform import expect
+from authconform.checks import check
+
+FUZZ_CHECK = "OPENAPI-FUZZ"
+SHOWN = 8
+
+
+@dataclass
+class Loaded:
+    document: object | None  # authconform.openapi.Document
+    problem: str | None
+
+
+def _section(profile):
+    if profile.openapi is None:
+        pytest.skip("the profile has no openapi section (openapi.spec names the target's OpenAPI document)")
+    return profile.openapi
+
+
+@pytest.fixture(scope="session")
+def loaded_document(profile, target):
+    """The profile's OpenAPI document, fetched or read once; a problem instead when it cannot be had."""
+    _section(profile)
+    from authconform import openapi
+
+    try:
+        return Loaded(openapi.load(profile, target), None)
+    except openapi.SpecUnavailable as exc:
+        return Loaded(None, str(exc))
+
+
+@pytest.fixture
+def document(loaded_document):
+    if loaded_document.document is None:
+        pytest.skip(f"no usable OpenAPI document: {loaded_document.problem} (see OPENAPI-SPEC-VALID)")
+    return loaded_document.document
+
+
+def _operations(document, profile, run):
+    """The documented login operation, and the refresh one when the profile has a refresh section."""
+    wanted = [("login", profile.login.method, profile.login.path, "profile login.path")]
+    if profile.refresh is not None:
+        wanted.append(("refresh", profile.refresh.method or "POST", profile.refresh.path, "profile refresh.path"))
+    base = _base_path(run)
+    return [(name, method, path, source, document.find(method, path, base)) for name, method, path, source in wanted]
+
+
+def _base_path(run):
+    from urllib.parse import urlsplit
+
+    return urlsplit(run.profile.base_url).path
+
+
+def _expected_statuses(profile):
+    """Each status the profile expects from the login (and refresh), with the field that says so."""
+    login = {profile.login.success.status: "profile login.success.status"}
+    errors = profile.login.errors.to_dict() if profile.login.errors is not None else {}
+    for name, error in errors.items():
+        if error and (error.get("at") or "login") == "login":
+            login.setdefault(error["status"], f"profile login.errors.{name}.status")
+    if profile.secret_header is not None and profile.secret_header.rejected_status:
+        login.setdefault(profile.secret_header.rejected_status, "profile secret_header.rejected_status")
+    statuses = {"login": login}
+    if profile.refresh is not None:
+        refresh = profile.refresh.to_dict()
+        found = {refresh.get("status", 200): "profile refresh.status"}
+        for name in ("rejected", "missing", "disabled"):
+            if isinstance(refresh.get(name), dict) and refresh[name].get("status"):
+                found.setdefault(refresh[name]["status"], f"profile refresh.{name}.status")
+        statuses["refresh"] = found
+    return statuses
+
+
+def _shown(items, limit=SHOWN):
+    items = list(items)
+    text = "; ".join(items[:limit])
+    return text + (f"; and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _coverage_note(run, request):
+    """Under xdist each worker records only its own exchanges: say what was seen."""
+    worker = getattr(request.config, "workerinput", None)
+    if worker is None:
+        return ""
+    return (f" (checked the exchanges recorded on xdist worker {worker.get('workerid')}: with -n each worker "
+            f"records only its own; run without -n to cover the whole run)")
+
+
+@check("OPENAPI-SPEC-VALID", severity="must",
+       requirement="OpenAPI Specification 3.x / Swagger 2.0; profile openapi.spec")
+def test_document_is_valid_openapi(loaded_document):
+    """The document the profile names can be had and is a valid OpenAPI (or Swagger 2.0) document."""
+    if loaded_document.document is None:
+        expect.fail(f"expected the OpenAPI document named by profile openapi.spec, but {loaded_document.problem}")
+    from authconform.openapi import ValidatorMissing
+
+    document = loaded_document.document
+    try:
+        problems = document.validation_problems()
+    except ValidatorMissing as exc:
+        pytest.skip(str(exc))
+    if problems:
+        expect.fail(f"expected a valid {document.title} ({document.source}), openapi-spec-validator found "
+                    f"{len(problems)} problem(s): {_shown(problems, 5)}")
+
+
+@check("OPENAPI-LOGIN-DOCUMENTED", severity="should",
+       requirement="OpenAPI Specification (Operation and Responses Objects); profile login.success, login.errors")
+def test_login_is_documented(document, profile, run, request):
+    """The login (and refresh) operation is documented with every status the profile expects and the run saw.
+
+    An expected status counts as documented by its exact code or its ``4XX`` range; a status seen
+    during the run also counts when the operation has a ``default`` response. The fuzzer's own
+    requests are judged by OPENAPI-FUZZ, not here.
+    """
+    problems = []
+    expected = _expected_statuses(profile)
+    for name, method, path, source, operation in _operations(document, profile, run):
+        if operation is None:
+            problems.append(f"the document has no {method} {path} ({source}); "
+                            f"it documents {document.list_operations()}")
+            continue
+        for status, field in sorted(expected[name].items()):
+            if operation.response_key(status, allow_default=False) is None:
+                problems.append(f"{operation.label} does not document {status} ({field}); it documents "
+                                f"{', '.join(operation.documented_statuses())}")
+        seen = Counter()
+        purposes = {}
+        for exchange in run.recorder.exchanges:
+            if exchange.status is None or exchange.check == FUZZ_CHECK:
+                continue
+            if operation.matches(exchange.method, _path(exchange.url, run)) and operation.response_key(
+                    exchange.status) is None:
+                seen[exchange.status] += 1
+                purposes.setdefault(exchange.status, exchange.purpose or exchange.check or "?")
+        for status, count in sorted(seen.items()):
+            problems.append(f"{operation.label} answered {status} {count} time(s) during the run (first: "
+                            f"{purposes[status]!r}), a status the document does not describe")
+    if problems:
+        expect.fail(f"expected the OpenAPI document ({document.source}) to document the login's answers: "
+                    f"{_shown(problems)}{_coverage_note(run, request)}")
+
+
+def _server_url(base_url, operation):
+    """The target's URL plus the document's server path, unless the profile's base_url has it already."""
+    from urllib.parse import urlsplit
+
+    prefix = operation.route[: len(operation.route) - len(operation.path)].rstrip("/")
+    if prefix and not urlsplit(base_url).path.rstrip("/").endswith(prefix):
+        return base_url.rstrip("/") + prefix
+    return base_url
+
+
+def _path(url, run):
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(url).path)
+
+
+@check("OPENAPI-EXCHANGES-CONFORM", severity="must",
+       requirement="OpenAPI Specification (Responses, Media Type and Schema Objects)")
+def test_recorded_exchanges_conform(document, profile, run, request):
+    """Every answer recorded during the run matches the document: status, content type and body schema.
+
+    Runs last. Each recorded exchange whose request is a documented operation is judged; the
+    login's and refresh's undocumented statuses are OPENAPI-LOGIN-DOCUMENTED's finding, and the
+    fuzzer's own exchanges are OPENAPI-FUZZ's.
+    """
+    from authconform.openapi import judged_exchanges, response_bytes
+
+    base = _base_path(run)
+    own = {name: op for name, _, _, _, op in _operations(document, profile, run) if op is not None}
+    findings = []
+    judged = 0
+    for exchange in judged_exchanges(list(run.recorder.exchanges), skip_checks={FUZZ_CHECK}):
+        operation = document.find(exchange.method, exchange.url, base)
+        if operation is None:
+            continue
+        if any(operation is op or operation.label == op.label for op in own.values()) and \
+                operation.response_key(exchange.status) is None:
+            continue
+        judged += 1
+        body = b"" if exchange.error_kind == "too_large" else response_bytes(exchange)
+        problems = document.response_problems(operation, exchange.status, exchange.header("content-type") or "",
+                                              body)
+        if problems:
+            who = exchange.check or "setup"
+            findings.append(f"{operation.label} → {exchange.status} ({exchange.purpose or 'no purpose'}, {who}): "
+                            + "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3
+                                                          else ""))
+    if findings:
+        expect.fail(f"expected every recorded answer to match the OpenAPI document ({document.source}); "
+                    f"{len(findings)} of {judged} "
+                    f"judged exchange(s) do not: {_shown(findings, 6)}{_coverage_note(run, request)}")
+    if judged == 0:
+        pytest.skip(f"no recorded exchange went to an operation {document.source} documents "
+                    f"(it documents {document.list_operations()}){_coverage_note(run, request)}")
+
+
+@check(FUZZ_CHECK, severity="must", requirement="RFC 9110 §15.5; OpenAPI Specification (Responses Object)")
+def test_fuzzed_login_and_refresh(document, profile, run, target):
+    """Generated valid and invalid login (and refresh) requests get documented, well-formed, non-5xx answers.
+
+    schemathesis generates the requests from the document, at most ``openapi.fuzz_examples`` per
+    operation, sent paced through the run's client with the profile's login and secret headers; a
+    request carrying a profile account's identity is paid from the failed-login budget first.
+    """
+    examples = _section(profile).fuzz_examples
+    if examples is None:
+        examples = 50
+    if examples <= 0:
+        pytest.skip("openapi.fuzz_examples is 0: fuzzing is switched off")
+    try:
+        import schemathesis  # noqa: F401
+
+        from authconform.fuzz import fuzz_operation
+    except ImportError as exc:
+        pytest.skip(f"fuzzing needs schemathesis ({exc.name} is not installed): pip install 'authconform[openapi]'")
+    identities = [a.identity for a in (profile.account(r) for r in ("valid", "disabled", "lockout")) if a]
+    reports = []
+    for name, _method, _path, _source, operation in _operations(document, profile, run):
+        if operation is None:
+            continue
+        headers = dict(profile.login.headers or {}) if name == "login" else {}
+        if profile.secret_header is not None and profile.secret_header.value:
+            headers[profile.secret_header.name] = profile.secret_header.value
+        reports.append(fuzz_operation(document.raw, operation.method, operation.path, client=target,
+                                      budget=run.budget, identities=identities, examples=examples,
+                                      headers=headers, base_url=_server_url(target.base_url, operation),
+                                      purpose=f"fuzz {name} (schemathesis)"))
+    if not reports:
+        pytest.skip(f"{document.source} documents neither the login nor the refresh operation "
+                    "(see OPENAPI-LOGIN-DOCUMENTED): nothing to fuzz")
+    failed = [r for r in reports if r.failure is not None]
+    if failed:
+        parts = []
+        for report in failed:
+            failure = report.failure
+            counts = ", ".join(f"{n} ×{c}" for n, c in sorted(report.by_check.items()))
+            parts.append(
+                f"{report.operation}: {report.failing} of {report.sent} fuzzed requests failed ({counts}). "
+                f"Smallest failing request:\n{failure.request}\n→ {failure.answer}\n"
+                f"problems: {'; '.join(failure.problems)}\nreproduce: {failure.curl}"
+            )
+        expect.fail("expected every fuzzed request to get a documented, conforming, non-5xx answer:\n"
+                    + "\n\n".join(parts))
+    if sum(r.sent for r in reports) == 0:
+        spared = sum(r.not_sent_for_budget for r in reports)
+        pytest.skip(f"no fuzzed request could be sent ({spared} carried a profile account's identity and the "
+                    "failed-login budget is spent)")
