@@ -49,9 +49,39 @@ def skipped(reason: str, why: str = "") -> Verdict:
     return Verdict("skipped", why, reason)
 
 
+# --- checks that skip on both peers, for the same reason --------------------------------------------
+
+NO_OPENAPI = skipped("the profile has no openapi section", "neither app serves an OpenAPI document")
+NO_SECRET_HEADER = skipped("the profile has no secret_header", "neither framework has a shared-secret header")
+COMMON: dict[str, Verdict] = {
+    "OPENAPI-SPEC-VALID": NO_OPENAPI,
+    "OPENAPI-LOGIN-DOCUMENTED": NO_OPENAPI,
+    "OPENAPI-EXCHANGES-CONFORM": NO_OPENAPI,
+    "OPENAPI-FUZZ": NO_OPENAPI,
+    "SECRET-MISSING-REFUSED": NO_SECRET_HEADER,
+    "SECRET-WRONG-REFUSED": NO_SECRET_HEADER,
+    "SECRET-RIGHT-ACCEPTED": NO_SECRET_HEADER,
+    "SECRET-NAME-CASE-INSENSITIVE": NO_SECRET_HEADER,
+    "SECRET-SAME-ORIGIN": NO_SECRET_HEADER,
+    "SECRET-NOT-ECHOED": NO_SECRET_HEADER,
+    "HEADERS-REQUIRED-LOGIN": skipped("the profile names no login.headers", "a plain JSON login needs no extra header"),
+    "ACCESS-ES256-ZERO-SIGNATURE": skipped("CVE-2022-21449 concerns ECDSA verifiers", "neither signs with ES*"),
+    "SEC-ENUM-RESPONSE": passes("one refusal, byte for byte, for an unknown user and a wrong password"),
+    "SEC-ENUM-TIMING": passes("both hash the password of an unknown user too (Django's ModelBackend runs the "
+                              "hasher for a missing user; the Flask view checks a dummy hash)"),
+    "SEC-LOCKOUT": skipped("opt-in", "neither framework locks accounts or throttles logins unless configured to "
+                                     "(DRF throttling is opt-in), so the profiles leave the probe off"),
+    "SEC-TRANSPORT-TLS": passes("plain http on loopback only"),
+    "SEC-TRANSPORT-HSTS": skipped("the target is plain http", "loopback servers without TLS"),
+    "SEC-CORS": passes("no CORS headers at all: no cross-origin grant"),
+    "SEC-CREDENTIALS-IN-QUERY": passes("the credentials are read from the body only"),
+    "SEC-ERROR-LEAK": passes("DEBUG off / no debug pages; errors are short JSON messages"),
+}
+
+
 # --- Django REST framework + SimpleJWT ------------------------------------------------------------
 
-SIMPLEJWT: dict[str, Verdict] = {
+SIMPLEJWT: dict[str, Verdict] = COMMON | {
     "LOGIN-OK-STATUS": passes("TokenObtainPairView answers 200"),
     "LOGIN-OK-CONTENT-TYPE": passes("DRF's JSONRenderer: application/json"),
     "LOGIN-OK-SCHEMA": passes('{"refresh", "access"}'),
@@ -70,7 +100,59 @@ SIMPLEJWT: dict[str, Verdict] = {
     "LOGIN-401-UNKNOWN-USER": passes("the same 401"),
     "LOGIN-401-SAME-MESSAGE": passes("one message for both"),
     "LOGIN-DISABLED-REFUSED": passes("ModelBackend refuses is_active=False users: the same 401"),
+    "TOKEN-STRUCTURE": passes(),
+    "TOKEN-ALG-ALLOWED": passes("HS256"),
+    "TOKEN-TYP": passes("typ JWT"),
+    "TOKEN-CLAIMS-REQUIRED": passes("token_type, exp, iat, jti, user_id"),
+    "TOKEN-IDENTITY-CLAIM": skipped("the profile names no identity claim",
+                                    "the token names the user by user_id, not by the username that logs in"),
+    "TOKEN-FORBIDDEN-CLAIMS": passes(),
+    "TOKEN-DISTINCT": passes("a fresh jti per token"),
+    "TOKEN-IAT-NOW": passes(),
+    "TOKEN-EXP-FUTURE": passes(),
+    "TOKEN-EXP-LIFETIME": passes("ACCESS_TOKEN_LIFETIME, 5 minutes"),
+    "TOKEN-NBF": skipped("the token carries no nbf claim", "SimpleJWT sets no nbf"),
+    "TOKEN-SIGNATURE": passes("HS256 with SECRET_KEY"),
+    "TOKEN-WEAK-HMAC-SECRET": passes("a random 64-character SECRET_KEY"),
+    "ACCESS-VALID-TOKEN": passes(),
+    "ACCESS-NO-TOKEN": passes('401 {"detail": "Authentication credentials were not provided."}'),
+    "ACCESS-GARBAGE-TOKEN": passes('401 {"detail": "Given token not valid for any token type", ...}'),
+    "ACCESS-WRONG-SCHEME": passes("AUTH_HEADER_TYPES is Bearer only"),
+    "ACCESS-TOKEN-IN-QUERY": passes("JWTAuthentication reads the Authorization header only"),
+    "ACCESS-WWW-AUTHENTICATE": passes('WWW-Authenticate: Bearer realm="api"'),
+    "ACCESS-ALG-NONE": passes("PyJWT decodes with the configured algorithm only"),
+    "ACCESS-SIGNATURE-STRIPPED": passes(),
+    "ACCESS-PAYLOAD-TAMPERED": passes(),
+    "ACCESS-KEY-CONFUSION": skipped("key confusion needs a public-key algorithm", "HS256 has no public key"),
+    "ACCESS-KID-INJECTION": passes("kid is ignored"),
+    "ACCESS-EXPIRED": passes("forged with SECRET_KEY: 401 'Token is expired'"),
+    "REFRESH-OK": passes("TokenRefreshView: 200 {access, refresh}"),
+    "REFRESH-NO-STORE": finding(
+        "got no Cache-Control header",
+        "neither DRF nor SimpleJWT sets Cache-Control on token answers (RFC 6749 §5.1 asks for no-store)"),
+    "REFRESH-ROTATION": passes("ROTATE_REFRESH_TOKENS + BLACKLIST_AFTER_ROTATION: 401 'Token is blacklisted'"),
+    "REFRESH-REUSE-DETECTION": skipped(
+        "the profile does not claim reuse detection",
+        "the blacklist refuses the replayed token only; the token that replaced it keeps working"),
+    "REFRESH-GARBAGE": passes("401 'Token is invalid'"),
+    "REFRESH-MISSING-FIELD": passes('400 {"refresh": ["This field is required."]}'),
+    "REFRESH-EMPTY-BODY": passes("the same 400"),
+    "REFRESH-ACCESS-TOKEN-REFUSED": passes("401 'Token has wrong type'"),
+    "REFRESH-TOKEN-NOT-BEARER": passes("AUTH_TOKEN_CLASSES is AccessToken only"),
+    "REFRESH-DISABLED-ACCOUNT": passes("401 'No active account found for the given token.'"),
+    "REFRESH-LIFETIME": passes("REFRESH_TOKEN_LIFETIME, 1 day"),
+    "SEC-NO-STORE": finding(
+        "missing Cache-Control: no-store (got none) and Pragma: no-cache (got none)",
+        "TokenObtainPairView's answer carries no caching headers (RFC 6749 §5.1 MUST for token answers)"),
+    "SEC-NOSNIFF": passes("Django's SecurityMiddleware: X-Content-Type-Options: nosniff"),
 }
+
+
+def _simplejwt_login(peer: Peer) -> httpx.Response:
+    answer = httpx.post(f"{peer.url}/api/token/", json={"username": peer.env["SIMPLEJWT_USER"],
+                                                        "password": peer.env["SIMPLEJWT_PASSWORD"]})
+    assert answer.status_code == 200, answer.text
+    return answer
 
 
 def _probe_simplejwt_number_credentials(peer: Peer) -> None:
@@ -81,9 +163,20 @@ def _probe_simplejwt_number_credentials(peer: Peer) -> None:
     assert (listed.status_code, listed.json()) == (400, {"username": ["Not a valid string."]})
 
 
+def _probe_simplejwt_login_cacheable(peer: Peer) -> None:
+    answer = _simplejwt_login(peer)
+    assert "cache-control" not in answer.headers and "pragma" not in answer.headers, answer.headers
+
+
+def _probe_simplejwt_refresh_cacheable(peer: Peer) -> None:
+    refreshed = httpx.post(f"{peer.url}/api/token/refresh/", json={"refresh": _simplejwt_login(peer).json()["refresh"]})
+    assert refreshed.status_code == 200, refreshed.text
+    assert "cache-control" not in refreshed.headers, refreshed.headers
+
+
 # --- Flask + flask-jwt-extended ---------------------------------------------------------------------
 
-FLASK_JWT_EXTENDED: dict[str, Verdict] = {
+FLASK_JWT_EXTENDED: dict[str, Verdict] = COMMON | {
     "LOGIN-OK-STATUS": passes("the documented login view answers 200"),
     "LOGIN-OK-CONTENT-TYPE": passes("jsonify: application/json"),
     "LOGIN-OK-SCHEMA": passes('{"access_token", "refresh_token"}'),
@@ -98,15 +191,106 @@ FLASK_JWT_EXTENDED: dict[str, Verdict] = {
     "LOGIN-401-UNKNOWN-USER": passes("the same 401"),
     "LOGIN-401-SAME-MESSAGE": passes("one message for both"),
     "LOGIN-DISABLED-REFUSED": passes("a disabled user gets the same 401"),
+    "TOKEN-STRUCTURE": passes(),
+    "TOKEN-ALG-ALLOWED": passes("RS256"),
+    "TOKEN-TYP": passes("typ JWT"),
+    "TOKEN-CLAIMS-REQUIRED": passes("iat, nbf, exp, jti, sub, type, fresh"),
+    "TOKEN-IDENTITY-CLAIM": passes("sub is the identity passed to create_access_token"),
+    "TOKEN-FORBIDDEN-CLAIMS": passes(),
+    "TOKEN-DISTINCT": passes("a fresh jti per token"),
+    "TOKEN-IAT-NOW": passes(),
+    "TOKEN-EXP-FUTURE": passes(),
+    "TOKEN-EXP-LIFETIME": passes("JWT_ACCESS_TOKEN_EXPIRES, 15 minutes"),
+    "TOKEN-NBF": passes("nbf = iat"),
+    "TOKEN-SIGNATURE": passes("RS256 with the app's public key"),
+    "TOKEN-WEAK-HMAC-SECRET": skipped("not HMAC", "RS256 has no shared secret"),
+    "ACCESS-VALID-TOKEN": passes(),
+    "ACCESS-NO-TOKEN": passes('401 {"msg": "Missing Authorization Header"}'),
+    "ACCESS-GARBAGE-TOKEN": finding(
+        "422 (application/json)",
+        "a token the extension cannot decode goes to its default invalid_token_loader, which answers "
+        "422 {\"msg\": <the decoding error>} where RFC 6750 §3.1 says 401 invalid_token"),
+    "ACCESS-WRONG-SCHEME": passes("JWT_HEADER_TYPE is Bearer: 401 'Missing 'Bearer' type'"),
+    "ACCESS-TOKEN-IN-QUERY": passes("JWT_TOKEN_LOCATION is headers only by default"),
+    "ACCESS-WWW-AUTHENTICATE": finding(
+        "no token: no WWW-Authenticate header",
+        "the default unauthorized_loader answers 401 {\"msg\": \"Missing Authorization Header\"} without the "
+        "WWW-Authenticate challenge RFC 6750 §3 and RFC 9110 §15.5.2 require on a 401"),
+    "ACCESS-ALG-NONE": passes("refused (422 'The specified alg value is not allowed'): any 4xx refuses a forgery"),
+    "ACCESS-SIGNATURE-STRIPPED": passes("refused with 422"),
+    "ACCESS-PAYLOAD-TAMPERED": passes("refused with 422 'Signature verification failed'"),
+    "ACCESS-KEY-CONFUSION": passes("refused: PyJWT decodes with JWT_DECODE_ALGORITHMS (RS256) only"),
+    "ACCESS-KID-INJECTION": passes("refused"),
+    "ACCESS-EXPIRED": passes("forged with the private key: 401 'Token has expired'"),
+    "REFRESH-OK": passes("the documented refresh view: 200 {access_token}"),
+    "REFRESH-NO-STORE": finding(
+        "got no Cache-Control header",
+        "neither Flask nor the extension sets Cache-Control on token answers (RFC 6749 §5.1 asks for no-store)"),
+    "REFRESH-ROTATION": skipped("refresh tokens are not rotated",
+                                "the extension issues a new access token only; the refresh token lives 30 days"),
+    "REFRESH-REUSE-DETECTION": skipped("refresh tokens are not rotated", "no rotation, nothing to replay"),
+    "REFRESH-GARBAGE": passes("422, as the profile says (invalid_token_loader)"),
+    "REFRESH-MISSING-FIELD": passes('401 {"msg": "Missing \"refresh_token\" key in json data."}'),
+    "REFRESH-EMPTY-BODY": passes("the same 401"),
+    "REFRESH-ACCESS-TOKEN-REFUSED": passes("422 'Only refresh tokens are allowed'"),
+    "REFRESH-TOKEN-NOT-BEARER": passes("422 'Only non-refresh tokens are allowed'"),
+    "REFRESH-DISABLED-ACCOUNT": passes("the documented user_lookup_loader: 401 'Error loading the user ...'"),
+    "REFRESH-LIFETIME": passes("JWT_REFRESH_TOKEN_EXPIRES, 30 days"),
+    "SEC-NO-STORE": finding(
+        "missing Cache-Control: no-store (got none) and Pragma: no-cache (got none)",
+        "a jsonify answer carries no caching headers, and the extension adds none to tokens (RFC 6749 §5.1)"),
+    "SEC-NOSNIFF": finding(
+        "no X-Content-Type-Options",
+        "Flask sets no X-Content-Type-Options: nosniff (there is no security middleware by default)"),
 }
+
+
+def _flask_login(peer: Peer) -> httpx.Response:
+    answer = httpx.post(f"{peer.url}/login", json={"username": peer.env["FLASK_JWT_USER"],
+                                                   "password": peer.env["FLASK_JWT_PASSWORD"]})
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def _probe_flask_garbage_token_422(peer: Peer) -> None:
+    answer = httpx.get(f"{peer.url}/protected", headers={"Authorization": "Bearer garbage"})
+    assert (answer.status_code, answer.json()) == (422, {"msg": "Not enough segments"})
+
+
+def _probe_flask_401_without_challenge(peer: Peer) -> None:
+    answer = httpx.get(f"{peer.url}/protected")
+    assert (answer.status_code, answer.json()) == (401, {"msg": "Missing Authorization Header"})
+    assert "www-authenticate" not in answer.headers, answer.headers
+
+
+def _probe_flask_login_headers(peer: Peer) -> None:
+    answer = _flask_login(peer)
+    assert answer.headers["content-type"] == "application/json"
+    assert not {"cache-control", "pragma", "x-content-type-options"} & set(answer.headers), answer.headers
+
+
+def _probe_flask_refresh_cacheable(peer: Peer) -> None:
+    refreshed = httpx.post(f"{peer.url}/refresh", json={"refresh_token": _flask_login(peer).json()["refresh_token"]})
+    assert refreshed.status_code == 200, refreshed.text
+    assert "cache-control" not in refreshed.headers, refreshed.headers
+
 
 TABLES = {"simplejwt": SIMPLEJWT, "flask-jwt-extended": FLASK_JWT_EXTENDED}
 SECRETS = {
-    "simplejwt": ("SIMPLEJWT_PASSWORD", "SIMPLEJWT_INACTIVE_PASSWORD", "SIMPLEJWT_SECRET_KEY"),
-    "flask-jwt-extended": ("FLASK_JWT_PASSWORD", "FLASK_JWT_DISABLED_PASSWORD"),
+    "simplejwt": ("SIMPLEJWT_PASSWORD", "SIMPLEJWT_INACTIVE_PASSWORD", "SIMPLEJWT_SECRET_KEY",
+                  "SIMPLEJWT_DISABLED_REFRESH_TOKEN"),
+    "flask-jwt-extended": ("FLASK_JWT_PASSWORD", "FLASK_JWT_DISABLED_PASSWORD", "FLASK_JWT_DISABLED_REFRESH_TOKEN",
+                           "FLASK_JWT_PRIVATE_KEY"),
 }
 PROBES: dict[tuple[str, str], Callable[[Peer], None]] = {
     ("simplejwt", "LOGIN-WRONG-TYPE"): _probe_simplejwt_number_credentials,
+    ("simplejwt", "REFRESH-NO-STORE"): _probe_simplejwt_refresh_cacheable,
+    ("flask-jwt-extended", "ACCESS-GARBAGE-TOKEN"): _probe_flask_garbage_token_422,
+    ("flask-jwt-extended", "ACCESS-WWW-AUTHENTICATE"): _probe_flask_401_without_challenge,
+    ("flask-jwt-extended", "REFRESH-NO-STORE"): _probe_flask_refresh_cacheable,
+    ("simplejwt", "SEC-NO-STORE"): _probe_simplejwt_login_cacheable,
+    ("flask-jwt-extended", "SEC-NO-STORE"): _probe_flask_login_headers,
+    ("flask-jwt-extended", "SEC-NOSNIFF"): _probe_flask_login_headers,
 }
 
 
@@ -197,6 +381,8 @@ def test_reports_never_show_the_peer_secrets(name, verdict, peer):
     outcome = verdict(name)
     server = peer(name)
     secrets = [server.env[v] for v in SECRETS[name]]
+    # a key given as a file: no piece of its PEM body (past the fixed ASN.1 prefix every RSA key shares) either
+    secrets = ["".join(Path(s).read_text().splitlines()[1:-1])[200:264] if s.endswith(".pem") else s for s in secrets]
     for file in outcome.report_dir.rglob("*"):
         if file.is_file():
             text = file.read_text(errors="replace")

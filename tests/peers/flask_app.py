@@ -110,6 +110,9 @@ def main() -> None:
         {env["FLASK_JWT_USER"]: (env["FLASK_JWT_PASSWORD"], True),
          env["FLASK_JWT_DISABLED_USER"]: (env["FLASK_JWT_DISABLED_PASSWORD"], False)},
     )
+    # The disabled user logged in once before it was disabled: its refresh token outlives that.
+    with app.app_context():
+        env["FLASK_JWT_DISABLED_REFRESH_TOKEN"] = create_refresh_token(identity=env["FLASK_JWT_DISABLED_USER"])
     serving.serve(app, env)
 
 

@@ -1,7 +1,9 @@
 """Start the SimpleJWT peer: migrate a fresh sqlite database, create its two users, serve.
 
 The active user logs in; the inactive one (``is_active=False``) has the right password and must
-still be refused, as Django's ModelBackend refuses inactive users.
+still be refused, as Django's ModelBackend refuses inactive users. It was active once: the refresh
+token it got then is announced too (SIMPLEJWT_DISABLED_REFRESH_TOKEN), as an operator would hand
+the harness a token of an account disabled since.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ def main() -> None:
     users = get_user_model()
     users.objects.create_user(env["SIMPLEJWT_USER"], password=env["SIMPLEJWT_PASSWORD"])
     inactive = users.objects.create_user(env["SIMPLEJWT_INACTIVE_USER"], password=env["SIMPLEJWT_INACTIVE_PASSWORD"])
+    # The inactive user logged in once while still active; its refresh token outlives the deactivation.
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    env["SIMPLEJWT_DISABLED_REFRESH_TOKEN"] = str(RefreshToken.for_user(inactive))
     inactive.is_active = False
     inactive.save()
     serving.serve(get_wsgi_application(), env)
