@@ -51,7 +51,8 @@ def skipped(reason: str, why: str = "") -> Verdict:
 
 # --- checks that skip on both peers, for the same reason --------------------------------------------
 
-NO_OPENAPI = skipped("the profile has no openapi section", "neither app serves an OpenAPI document")
+NO_OPENAPI = skipped("the profile has no openapi section",
+                     "flask-jwt-extended has no OpenAPI generator; the SimpleJWT peer overrides these")
 NO_SECRET_HEADER = skipped("the profile has no secret_header", "neither framework has a shared-secret header")
 COMMON: dict[str, Verdict] = {
     "OPENAPI-SPEC-VALID": NO_OPENAPI,
@@ -141,6 +142,17 @@ SIMPLEJWT: dict[str, Verdict] = COMMON | {
     "REFRESH-TOKEN-NOT-BEARER": passes("AUTH_TOKEN_CLASSES is AccessToken only"),
     "REFRESH-DISABLED-ACCOUNT": passes("401 'No active account found for the given token.'"),
     "REFRESH-LIFETIME": passes("REFRESH_TOKEN_LIFETIME, 1 day"),
+    "OPENAPI-SPEC-VALID": passes("drf-spectacular writes a valid OpenAPI 3.0.3 document"),
+    "OPENAPI-LOGIN-DOCUMENTED": finding(
+        "POST /api/token/ does not document 400",
+        "drf-spectacular's SimpleJWT extension documents the token views' 200 body only: their 400 and 401 "
+        "answers are in no document unless the project adds them with extend_schema"),
+    "OPENAPI-EXCHANGES-CONFORM": finding(
+        "status 401 is not documented (documented: 200)",
+        "the same gap, seen on every refusal of the run (the protected view documents only 200 too)"),
+    "OPENAPI-FUZZ": finding(
+        "expected every fuzzed request to get a documented, conforming, non-5xx answer",
+        "schemathesis' status_code_conformance: a blank username gets DRF's 400, which the document omits"),
     "SEC-NO-STORE": finding(
         "missing Cache-Control: no-store (got none) and Pragma: no-cache (got none)",
         "TokenObtainPairView's answer carries no caching headers (RFC 6749 §5.1 MUST for token answers)"),
@@ -166,6 +178,16 @@ def _probe_simplejwt_number_credentials(peer: Peer) -> None:
 def _probe_simplejwt_login_cacheable(peer: Peer) -> None:
     answer = _simplejwt_login(peer)
     assert "cache-control" not in answer.headers and "pragma" not in answer.headers, answer.headers
+
+
+def _probe_simplejwt_openapi_documents_200_only(peer: Peer) -> None:
+    document = httpx.get(f"{peer.url}/api/schema/").json()
+    for path in ("/api/token/", "/api/token/refresh/"):
+        assert set(document["paths"][path]["post"]["responses"]) == {"200"}, document["paths"][path]
+    assert set(document["paths"]["/api/me/"]["get"]["responses"]) == {"200"}
+    blank = httpx.post(f"{peer.url}/api/token/", json={"username": "", "password": ""})
+    assert blank.status_code == 400, blank.text
+    assert httpx.get(f"{peer.url}/api/me/").status_code == 401
 
 
 def _probe_simplejwt_refresh_cacheable(peer: Peer) -> None:
@@ -289,6 +311,9 @@ PROBES: dict[tuple[str, str], Callable[[Peer], None]] = {
     ("flask-jwt-extended", "ACCESS-WWW-AUTHENTICATE"): _probe_flask_401_without_challenge,
     ("flask-jwt-extended", "REFRESH-NO-STORE"): _probe_flask_refresh_cacheable,
     ("simplejwt", "SEC-NO-STORE"): _probe_simplejwt_login_cacheable,
+    ("simplejwt", "OPENAPI-LOGIN-DOCUMENTED"): _probe_simplejwt_openapi_documents_200_only,
+    ("simplejwt", "OPENAPI-EXCHANGES-CONFORM"): _probe_simplejwt_openapi_documents_200_only,
+    ("simplejwt", "OPENAPI-FUZZ"): _probe_simplejwt_openapi_documents_200_only,
     ("flask-jwt-extended", "SEC-NO-STORE"): _probe_flask_login_headers,
     ("flask-jwt-extended", "SEC-NOSNIFF"): _probe_flask_login_headers,
 }

@@ -1,6 +1,7 @@
-"""The routes SimpleJWT's documentation gives, plus one protected view."""
+"""The routes SimpleJWT's documentation gives, one protected view, and the OpenAPI document."""
 
 from django.urls import path
+from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from .views import Me
@@ -9,4 +10,5 @@ urlpatterns = [
     path("api/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("api/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     path("api/me/", Me.as_view(), name="me"),
+    path("api/schema/", SpectacularJSONAPIView.as_view(), name="schema"),
 ]
