@@ -208,15 +208,21 @@ def test_replay_revokes_the_family(detecting, first_refresh, replay, after_repla
 
 @check("REFRESH-GARBAGE", severity="must", requirement="profile refresh.rejected")
 def test_garbage_refresh_token_is_refused(refreshes, login, target, profile):
-    """A made-up refresh token, and a real one with its last character changed, get the profile's refusal."""
+    """Made-up refresh tokens (random text, a real one with its last character changed) get the profile's refusal.
+
+    The real one is the run's shared login's; changed to another character it catches a lookup that
+    matches prefixes, changed to ``_`` (SQL LIKE's any-character wildcard) one that matches patterns.
+    """
     probes = [("a made-up refresh token", f"authconform-not-a-refresh-token-{secrets.token_hex(8)}")]
     try:
         real = login.session().refresh_token
     except LoginFailed:
         real = None
     if real:
-        last = "0" if real[-1] != "0" else "1"
-        probes.append(("a real refresh token with its last character changed", real[:-1] + last))
+        other = "0" if real[-1] != "0" else "1"
+        probes.append(("a real refresh token with its last character changed", real[:-1] + other))
+        if real[-1] != "_":
+            probes.append(("a real refresh token with its last character replaced by _", real[:-1] + "_"))
     for label, value in probes:
         target.redactor.add(value, "refresh_token")
         used = refreshing.use(target, profile, value, purpose=f"refresh with {label}")

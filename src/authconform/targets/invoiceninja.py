@@ -202,6 +202,8 @@ class InvoiceNinjaTarget:
         refusal = api_secret_refusal(request, self.settings.api_secret, self.defects)
         if refusal is not None:
             return refusal
+        if secret_defects.REQUIRES_X_REQUESTED_WITH in self.defects and "x-requested-with" not in request.headers:
+            return laravel_json({"message": "X-Requested-With header required"}, 400)
         data = await self.read_input(request)
         if isinstance(data, Response):
             return data

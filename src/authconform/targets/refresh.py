@@ -29,7 +29,7 @@ from starlette.responses import Response
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import refresh as refresh_defects
 from authconform.targets.lexik import BAD_CREDENTIALS, content_type_format
-from authconform.targets.responses import no_store, stack_trace_page, symfony_json
+from authconform.targets.responses import no_store, symfony_json
 
 MISSING = "Missing JWT Refresh Token"
 NOT_FOUND = "JWT Refresh Token Not Found"
@@ -37,8 +37,6 @@ INVALID = "Invalid JWT Refresh Token"
 PARAMETER = "refresh_token"
 EXPIRATION_PARAMETER = "refresh_token_expiration"
 GESDINET_DEFAULT_TTL = 2_592_000  # 30 days: what an app gets when it does not set ttl
-
-_HEX = re.compile(r"[0-9a-f]+")
 
 U = TypeVar("U")
 
@@ -100,6 +98,12 @@ class RefreshTokenStore:
         with self._lock:
             self._rows.pop(token, None)
 
+    def find_like(self, pattern: str) -> StoredRefreshToken | None:
+        """``WHERE refresh_token LIKE :pattern`` (the like-match defect): ``%`` and ``_`` are wildcards."""
+        wanted = re.compile("".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern))
+        with self._lock:
+            return next((row for token, row in self._rows.items() if wanted.fullmatch(token)), None)
+
     def spend(self, row: StoredRefreshToken) -> None:
         """Delete a used single-use token, remembering which family it belonged to."""
         with self._lock:
@@ -124,38 +128,14 @@ def refresh_failure(message: str) -> Response:
     return symfony_json({"code": 401, "message": message}, 401)
 
 
-def _crash(message: str) -> Response:
-    """The debug page of an exception thrown inside the refresh authenticator (a defect's answer)."""
-    return stack_trace_page(
-        "ErrorException",
-        message,
-        [
-            "/var/www/vendor/gesdinet/jwt-refresh-token-bundle/src/Security/Http/Authenticator/"
-            "RefreshTokenAuthenticator.php(83): Gesdinet\\JWTRefreshTokenBundle\\Request\\Extractor\\"
-            "ChainExtractor->getRefreshToken()",
-            "/var/www/vendor/symfony/security-http/Authentication/AuthenticatorManager.php(170): "
-            "Gesdinet\\JWTRefreshTokenBundle\\Security\\Http\\Authenticator\\RefreshTokenAuthenticator->authenticate()",
-            "/var/www/public/index.php(20): Symfony\\Component\\HttpKernel\\Kernel->handle()",
-            "{main}",
-        ],
-    )
-
-
-async def extract_refresh_token(request: Request, defects: ActiveDefects) -> Any:
-    """The extractor chain: JSON body (if labelled JSON), query, form body, cookie; first truthy wins.
-
-    Returns a ``Response`` when a defect crashes while reading.
-    """
+async def extract_refresh_token(request: Request) -> Any:
+    """The extractor chain: JSON body (if labelled JSON), query, form body, cookie; first truthy wins."""
     body = await request.body()
-    if not body and refresh_defects.EMPTY_BODY_500 in defects:
-        return _crash("json_decode(): Argument #1 ($json) must not be empty")
     if content_type_format(request) is not None:
         try:
             data = json.loads(body) if body else {}
         except ValueError:
             data = None
-        if isinstance(data, dict) and PARAMETER not in data and body and refresh_defects.MISSING_FIELD_500 in defects:
-            return _crash(f'Undefined array key "{PARAMETER}"')
         if isinstance(data, dict) and data.get(PARAMETER):
             return data[PARAMETER]
     if request.query_params.get(PARAMETER):
@@ -210,14 +190,12 @@ async def refresh(
     ``load_user`` returns ``None`` for a user the provider or the user checker refuses (deleted,
     disabled): Symfony hides both as "Invalid credentials.".
     """
-    presented = await extract_refresh_token(request, defects)
-    if isinstance(presented, Response):
-        return presented
+    presented = await extract_refresh_token(request)
     if presented is None:
-        return refresh_failure(MISSING)
-    if isinstance(presented, str) and not _HEX.fullmatch(presented) and refresh_defects.GARBAGE_500 in defects:
-        return _crash("hex2bin(): Input string must be hexadecimal string")
+        return refresh_failure(NOT_FOUND if refresh_defects.MISSING_AS_NOT_FOUND in defects else MISSING)
     stored = store.get(presented) if isinstance(presented, str) else None
+    if stored is None and isinstance(presented, str) and refresh_defects.LIKE_MATCH in defects:
+        stored = store.find_like(presented)
     if stored is None:
         if isinstance(presented, str):
             detected = options.reuse_detection and refresh_defects.NO_REUSE_DETECTION not in defects

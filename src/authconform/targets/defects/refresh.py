@@ -57,25 +57,19 @@ CACHEABLE = register(
     breaks={"pch-sig": {"REFRESH-NO-STORE"}},
 )
 
-GARBAGE_500 = register(
-    "refresh-500-on-garbage",
-    description="""A refresh token that is not lowercase hex crashes the token lookup (hex2bin)
-    with 500 and a stack-trace page; that includes an access JWT sent as a refresh token.""",
-    breaks={"pch-sig": {"REFRESH-GARBAGE", "REFRESH-ACCESS-TOKEN-REFUSED"}},
+LIKE_MATCH = register(
+    "refresh-token-like-match",
+    description="""The refresh-token lookup is a SQL LIKE with the presented value as the pattern:
+    a real refresh token with a character replaced by the wildcard _ refreshes (consuming it).""",
+    breaks={"pch-sig": {"REFRESH-GARBAGE"}},
 )
 
-MISSING_FIELD_500 = register(
-    "refresh-500-on-missing-field",
-    description="""A JSON object without the refresh_token key crashes with 500 (undefined array
-    key) instead of 401 "Missing JWT Refresh Token"; an empty body is not affected.""",
-    breaks={"pch-sig": {"REFRESH-MISSING-FIELD"}},
-)
-
-EMPTY_BODY_500 = register(
-    "refresh-500-on-empty-body",
-    description="""A refresh request with a zero-length body crashes with 500 instead of 401
-    "Missing JWT Refresh Token".""",
-    breaks={"pch-sig": {"REFRESH-EMPTY-BODY"}},
+MISSING_AS_NOT_FOUND = register(
+    "refresh-missing-token-as-not-found",
+    description="""A custom extractor hands back an empty string instead of null when the request
+    has no refresh token, so a missing field or an empty body is looked up and answered 401 "JWT
+    Refresh Token Not Found" instead of "Missing JWT Refresh Token".""",
+    breaks={"pch-sig": {"REFRESH-MISSING-FIELD", "REFRESH-EMPTY-BODY"}},
 )
 
 TOKEN_LACKS_IDENTITY = register(

@@ -1,4 +1,4 @@
-"""Defects of Invoice Ninja's X-API-SECRET check (ApiSecretCheck): each proves SECRET-* checks.
+"""Defects of Invoice Ninja's X-API-SECRET check and of its login headers: they prove SECRET-* and HEADERS-*.
 
 Only invoiceninja has a secret header among the reference targets. The checks send refused
 logins with made-up identities, so none of these defects costs an account its lockout budget.
@@ -63,4 +63,12 @@ REDIRECTS_OFFSITE = register(
     answers a refused login sent without X-Requested-With points there, so a client that follows
     redirects carries X-API-SECRET to another host.""",
     breaks={"invoiceninja": {"SECRET-SAME-ORIGIN"}},
+)
+
+REQUIRES_X_REQUESTED_WITH = register(
+    "login-requires-x-requested-with",
+    description="""A middleware refuses every login without X-Requested-With: XMLHttpRequest with
+    400 {"message":"X-Requested-With header required"}, valid credentials included, where Invoice
+    Ninja only uses the header to choose JSON error answers over a redirect.""",
+    breaks={"invoiceninja": {"HEADERS-REQUIRED-LOGIN"}},
 )
