@@ -116,40 +116,6 @@ def test_secret_header_name_is_case_insensitive(secret, login, profile):
                     f"login with the header written {spelling}, got {answer.describe()}")
 
 
-@check("HEADERS-REQUIRED-LOGIN", severity="must",
-       requirement="profile login.headers; profile login.errors.missing_header")
-def test_login_without_the_required_headers(login, profile):
-    """A login without the login headers gets login.errors.missing_header; a valid one behaves as the profile says."""
-    names = list(profile.login.headers or {})
-    if not names:
-        pytest.skip("the profile names no login.headers")
-    error = profile.login.errors.missing_header
-    if error is None:
-        pytest.skip("the profile does not say how a login without its login.headers is answered "
-                    "(login.errors.missing_header)")
-    source = "profile login.errors.missing_header"
-    without = ", ".join(names)
-    body = {login.identity_field: login.unknown_identity()}
-    refused = login.submit(body, profile_headers=False, purpose=f"login without {without} and without a password")
-    expect.refusal(refused, error, source, _schema(profile, error.schema), field=login.password_field)
-    expect.no_token(refused, profile.login.success.token, source)
-    account = profile.account("valid")
-    fields = login.fields(account.identity, account.password)
-    if profile.login.headers_enforced:
-        answer = login.submit(fields, profile_headers=False, purpose=f"valid login without {without}")
-        expect.refusal(answer, error, f"{source} (login.headers_enforced true)", _schema(profile, error.schema),
-                       field=login.password_field)
-        expect.no_token(answer, profile.login.success.token, source)
-        return
-    answer = login.submit(fields, profile_headers=False, expect_failure=False,
-                          purpose=f"valid login without {without}")
-    expect.status(answer, profile.login.success.status,
-                  f"profile login.success.status: login.headers_enforced false, so {without} only shapes the answers")
-    if login.token_of(answer) is None:
-        expect.fail(f"expected a token at {profile.login.success.token} from the valid login without {without} "
-                    f"(login.headers_enforced false), got {answer.describe()}")
-
-
 @LAST
 @check("SECRET-SAME-ORIGIN", severity="must", requirement="RFC 9110 §15.4; OWASP ASVS 4.0.3 V13.1.3")
 def test_secret_stays_on_the_target_origin(secret, login, profile, run):
@@ -197,3 +163,37 @@ def test_secret_is_never_echoed(secret, login, run):
     if found:
         expect.fail(f"expected the {secret.name} value to stay out of every answer, found it in {len(found)}: "
                     + "; ".join(found[:5]))
+
+
+@check("HEADERS-REQUIRED-LOGIN", severity="must",
+       requirement="profile login.headers; profile login.errors.missing_header")
+def test_login_without_the_required_headers(login, profile):
+    """A login without the login headers gets login.errors.missing_header; a valid one behaves as the profile says."""
+    names = list(profile.login.headers or {})
+    if not names:
+        pytest.skip("the profile names no login.headers")
+    error = profile.login.errors.missing_header
+    if error is None:
+        pytest.skip("the profile does not say how a login without its login.headers is answered "
+                    "(login.errors.missing_header)")
+    source = "profile login.errors.missing_header"
+    without = ", ".join(names)
+    body = {login.identity_field: login.unknown_identity()}
+    refused = login.submit(body, profile_headers=False, purpose=f"login without {without} and without a password")
+    expect.refusal(refused, error, source, _schema(profile, error.schema), field=login.password_field)
+    expect.no_token(refused, profile.login.success.token, source)
+    account = profile.account("valid")
+    fields = login.fields(account.identity, account.password)
+    if profile.login.headers_enforced:
+        answer = login.submit(fields, profile_headers=False, purpose=f"valid login without {without}")
+        expect.refusal(answer, error, f"{source} (login.headers_enforced true)", _schema(profile, error.schema),
+                       field=login.password_field)
+        expect.no_token(answer, profile.login.success.token, source)
+        return
+    answer = login.submit(fields, profile_headers=False, expect_failure=False,
+                          purpose=f"valid login without {without}")
+    expect.status(answer, profile.login.success.status,
+                  f"profile login.success.status: login.headers_enforced false, so {without} only shapes the answers")
+    if login.token_of(answer) is None:
+        expect.fail(f"expected a token at {profile.login.success.token} from the valid login without {without} "
+                    f"(login.headers_enforced false), got {answer.describe()}")
