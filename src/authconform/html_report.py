@@ -268,7 +268,7 @@ class ReportHooks:
         redact = self.run.redactor.text
         props = dict(getattr(report, "user_properties", None) or [])
         result_cell, duration_cell = cells[0], cells[2]
-        reason = redact(plain_reason(report)) or ""
+        reason = redact(plain_reason(report) or str(props.get("note", ""))) or ""  # a passing check may leave a note
         if "check_id" not in props:
             cells[:] = [result_cell, f'<td class="col-testId">{_esc(report.nodeid)}</td>',
                         "<td class='col-title'>not a conformance check</td>", '<td class="col-severity"></td>',

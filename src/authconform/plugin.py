@@ -287,7 +287,7 @@ class Bookkeeper:
             results[report.nodeid] = Result(
                 check=props["check_id"], title=props.get("title", ""), severity=props["severity"],
                 requirement=props["requirement"], area=props["area"], outcome=outcome,
-                reason=_reason(report), nodeid=report.nodeid, duration=report.duration,
+                reason=_reason(report) or str(props.get("note", "")), nodeid=report.nodeid, duration=report.duration,
             )
         elif report.when == "teardown" and report.failed and report.nodeid in results:
             results[report.nodeid].outcome = "error"

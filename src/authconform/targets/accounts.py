@@ -50,7 +50,11 @@ class Account:
 
 
 class AccountBook:
-    """Looks accounts up by identity and checks passwords, always paying one hash."""
+    """Looks accounts up by identity and checks passwords, always paying one hash.
+
+    ``dummy_hash=False`` is the quick exit of the ``skip-hash-for-unknown-user`` defect: an unknown
+    identity is refused without hashing, so it answers faster than a wrong password.
+    """
 
     def __init__(
         self,
@@ -58,11 +62,13 @@ class AccountBook:
         iterations: int,
         *,
         normalise: Callable[[str], str] = lambda identity: identity,
+        dummy_hash: bool = True,
     ):
         self._normalise = normalise
         self._accounts = {normalise(a.identity): a for a in accounts}
         self._hashes = {key: PasswordHash.of(a.password, iterations) for key, a in self._accounts.items()}
         self._dummy = PasswordHash.of(secrets.token_urlsafe(16), iterations)
+        self._dummy_hash = dummy_hash
 
     def __iter__(self) -> Iterator[Account]:
         return iter(self._accounts.values())
@@ -76,6 +82,8 @@ class AccountBook:
     def password_matches(self, identity: Any, password: Any) -> bool:
         """True only for an existing account and its password; the cost is the same either way."""
         stored = self._hashes.get(self._normalise(identity)) if isinstance(identity, str) else None
+        if stored is None and not self._dummy_hash:
+            return False
         candidate = password if isinstance(password, str) else ""
         matched = (stored or self._dummy).matches(candidate)
         return matched and stored is not None and isinstance(password, str)

@@ -21,10 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from authconform.targets import lexik
+from authconform.targets import hardening, lexik
 from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
+from authconform.targets.defects import security as security_defects
 from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.keypairs import key_pair
 from authconform.targets.openapi import chamilo as chamilo_openapi
@@ -47,6 +48,7 @@ THROTTLED = "Too many failed login attempts, please try again in 1 minute."
 
 VALID = Account("admin", "Chamilo-Admin-2024!", ("ROLE_ADMIN",), id=1)
 DISABLED = Account("disabled1", "disabled1-pass", ("ROLE_USER",), enabled=False, id=2)
+LOCKOUT = Account("lockout1", "lockout1-pass", ("ROLE_USER",), id=3)  # throwaway, for the opt-in lockout probe
 
 
 def chamilo_error_page(status: int) -> Response:
@@ -76,7 +78,8 @@ class ChamiloTarget:
     def __init__(self, settings: TargetSettings, defects: ActiveDefects):
         self.settings = settings
         self.defects = defects
-        self.accounts = AccountBook([VALID, DISABLED], settings.hash_iterations)
+        self.accounts = AccountBook([VALID, DISABLED, LOCKOUT], settings.hash_iterations,
+                                    dummy_hash=security_defects.SKIP_HASH_FOR_UNKNOWN_USER not in defects)
         self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR))
         self.attempts = FixedWindowCounter(THROTTLE_WINDOW)
         self.attempts_per_ip = FixedWindowCounter(THROTTLE_WINDOW)
@@ -95,7 +98,11 @@ class ChamiloTarget:
                 document_route(chamilo_openapi.PATH, chamilo_openapi.document, self.defects,
                                media_type=chamilo_openapi.MEDIA_TYPE),
             ],
-            middleware=[Middleware(FrameworkHeaders)],
+            middleware=[
+                Middleware(hardening.SecurityHeaders, defects=self.defects),
+                Middleware(FrameworkHeaders),
+                Middleware(hardening.DebugMode, defects=self.defects, framework=hardening.SYMFONY),
+            ],
             exception_handlers={404: symfony_http_error, 405: symfony_http_error},
         )
         app.state.target = self
@@ -119,6 +126,8 @@ class ChamiloTarget:
 
     def throttled(self, identity: Any, ip: str) -> bool:
         """LoginThrottlingListener: consume one attempt, or refuse once the window is spent."""
+        if security_defects.NO_LOCKOUT in self.defects:
+            return False
         key = self.throttle_key(identity, ip)
         if self.attempts.count(key) >= MAX_ATTEMPTS or self.attempts_per_ip.count(ip) >= MAX_ATTEMPTS_PER_IP:
             return True
@@ -219,6 +228,8 @@ def environment(settings: TargetSettings) -> dict[str, str]:
         "CHAMILO_PASSWORD": VALID.password,
         "CHAMILO_DISABLED_USER": DISABLED.identity,
         "CHAMILO_DISABLED_PASSWORD": DISABLED.password,
+        "CHAMILO_LOCKOUT_USER": LOCKOUT.identity,
+        "CHAMILO_LOCKOUT_PASSWORD": LOCKOUT.password,
         "CHAMILO_JWT_PUBLIC_KEY": str(keys.public_path),
         "CHAMILO_JWT_PRIVATE_KEY": str(keys.private_path),
     }

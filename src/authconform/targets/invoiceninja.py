@@ -23,12 +23,14 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authconform.targets import hardening
 from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.api_secret import EchoSecretHeader, api_secret_refusal
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
 from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.defects import secret as secret_defects
+from authconform.targets.defects import security as security_defects
 from authconform.targets.invoiceninja_bodies import STATIC, company_user, pagination
 from authconform.targets.lexik import json_syntax_error, php_json_decode
 from authconform.targets.openapi import document_route, incorrect_string_value, outside_bmp
@@ -82,6 +84,15 @@ LOCKED = Account(
     enabled=False,
     id=2,
     details={"hashed_id": "Wpmbk5ezJn", "first_name": "Locked", "last_name": "Clerk", "is_owner": False},
+)
+
+# A throwaway account for the opt-in lockout probe (security.lockout): ThrottlesLogins locks it.
+LOCKOUT = Account(
+    "lockout@invoiceninja.com",
+    "Lockout123!",
+    (),
+    id=3,
+    details={"hashed_id": "Xo7bk3yzMq", "first_name": "Throwaway", "last_name": "Clerk", "is_owner": False},
 )
 
 # The request's fields as Laravel saw them: the raw value, or _ABSENT when the key was not sent.
@@ -154,7 +165,8 @@ class InvoiceNinjaTarget:
     def __init__(self, settings: TargetSettings, defects: ActiveDefects):
         self.settings = settings
         self.defects = defects
-        self.accounts = AccountBook([VALID, LOCKED], settings.hash_iterations, normalise=str.lower)
+        self.accounts = AccountBook([VALID, LOCKED, LOCKOUT], settings.hash_iterations, normalise=str.lower,
+                                    dummy_hash=security_defects.SKIP_HASH_FOR_UNKNOWN_USER not in defects)
         self.failed_logins = FixedWindowCounter(LOCKOUT_WINDOW)
         self._tokens: dict[str, str] = {}
         self._tokens_lock = threading.Lock()
@@ -170,7 +182,11 @@ class InvoiceNinjaTarget:
                 document_route(invoiceninja_openapi.PATH, invoiceninja_openapi.document, self.defects,
                                media_type=invoiceninja_openapi.MEDIA_TYPE),
             ],
-            middleware=[Middleware(FrameworkHeaders, extra=VERSION_HEADERS)]
+            middleware=[
+                Middleware(hardening.SecurityHeaders, defects=self.defects),
+                Middleware(FrameworkHeaders, extra=VERSION_HEADERS),
+                Middleware(hardening.DebugMode, defects=self.defects, framework=hardening.LARAVEL),
+            ]
             + ([Middleware(EchoSecretHeader)] if secret_defects.ECHOED_IN_RESPONSE in self.defects else []),
             exception_handlers={404: not_found},
         )
@@ -213,7 +229,8 @@ class InvoiceNinjaTarget:
         email, password = cleaned
         wrong_type = not isinstance(email, str) or not isinstance(password, str)
         key = f"{str(email).lower()}|{request.client.host if request.client else ''}"
-        if not wrong_type and self.failed_logins.count(key) >= MAX_FAILED_LOGINS:
+        throttles = security_defects.NO_LOCKOUT not in self.defects
+        if throttles and not wrong_type and self.failed_logins.count(key) >= MAX_FAILED_LOGINS:
             return laravel_json({"message": THROTTLED}, 401)
         if openapi_defects.FUZZED_INPUT_500 in self.defects and outside_bmp(email):
             return self.crash(request, incorrect_string_value(email, "email"))
@@ -227,7 +244,10 @@ class InvoiceNinjaTarget:
             self.failed_logins.hit(key)
             if login_defects.UNKNOWN_USER_MESSAGE in self.defects:
                 return laravel_json({"message": "No user with that email"}, 401)
-            return laravel_json({"message": INVALID_CREDENTIALS}, 401)
+            refused = laravel_json({"message": INVALID_CREDENTIALS}, 401)
+            if security_defects.SET_COOKIE_ON_UNKNOWN_USER in self.defects:
+                hardening.start_session(refused, "laravel_session")
+            return refused
         if not matches and login_defects.WRONG_PASSWORD_LOGS_IN not in self.defects:
             self.failed_logins.hit(key)
             body: dict[str, Any] = {"message": INVALID_CREDENTIALS}
@@ -364,7 +384,8 @@ class InvoiceNinjaTarget:
         status = 201 if login_defects.LOGIN_CREATED in self.defects else 200
         media = HTML if login_defects.LOGIN_CONTENT_TYPE_HTML in self.defects else JSON
         content = php_json(dict(sorted(body.items())), pretty=True)
-        return no_store(Response(content, status, media_type=media))
+        response = Response(content, status, media_type=media)
+        return response if security_defects.TOKEN_RESPONSE_CACHEABLE in self.defects else no_store(response)
 
     # --- protected endpoint ------------------------------------------------------------------
 
@@ -418,5 +439,7 @@ def environment(settings: TargetSettings) -> dict[str, str]:
         "NINJA_PASSWORD": VALID.password,
         "NINJA_LOCKED_EMAIL": LOCKED.identity,
         "NINJA_LOCKED_PASSWORD": LOCKED.password,
+        "NINJA_LOCKOUT_EMAIL": LOCKOUT.identity,
+        "NINJA_LOCKOUT_PASSWORD": LOCKOUT.password,
         "API_SECRET": settings.api_secret or "",
     }

@@ -25,6 +25,8 @@ from starlette.responses import Response
 from authconform.targets.accounts import Account
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
+from authconform.targets.defects import security as security_defects
+from authconform.targets.hardening import start_session
 from authconform.targets.keypairs import KeyPair
 from authconform.targets.responses import HTML, JSON, no_store, php_json, stack_trace_page, symfony_json
 
@@ -158,6 +160,8 @@ async def read_json_login(
         return bad_request("Invalid JSON.")
     if not isinstance(data, dict):
         return bad_request("Invalid JSON.")
+    if security_defects.CREDENTIALS_IN_QUERY in defects:  # Laravel-style merged input: the body wins
+        data = {**request.query_params, **data}
     values = []
     for field in (identity_field, "password"):
         if field not in data:
@@ -398,7 +402,10 @@ def unknown_identity_failure(defects: ActiveDefects, translate: Callable[[str], 
         return symfony_json({"message": "User not found"}, 404)
     if login_defects.UNKNOWN_USER_MESSAGE in defects:
         return lexik_failure("Username could not be found.")
-    return lexik_failure(translate(BAD_CREDENTIALS))
+    refused = lexik_failure(translate(BAD_CREDENTIALS))
+    if security_defects.SET_COOKIE_ON_UNKNOWN_USER in defects:
+        start_session(refused, "PHPSESSID")
+    return refused
 
 
 def wrong_password_failure(
@@ -415,4 +422,5 @@ def login_success(
     """lexik's JWTAuthenticationSuccessResponse, never cacheable, with the success-stage defects."""
     status = 201 if login_defects.LOGIN_CREATED in defects else 200
     media = HTML if login_defects.LOGIN_CONTENT_TYPE_HTML in defects else JSON
-    return no_store(symfony_json(body, status, headers, media_type=media))
+    response = symfony_json(body, status, headers, media_type=media)
+    return response if security_defects.TOKEN_RESPONSE_CACHEABLE in defects else no_store(response)

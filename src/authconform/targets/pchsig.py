@@ -20,12 +20,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from authconform.targets import lexik
+from authconform.targets import hardening, lexik
 from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
 from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.defects import refresh as refresh_defects
+from authconform.targets.defects import security as security_defects
 from authconform.targets.keypairs import key_pair
 from authconform.targets.openapi import doctrine_crash, document_route, outside_bmp
 from authconform.targets.openapi import pchsig as pchsig_openapi
@@ -59,6 +60,11 @@ DISABLED = Account(
 # hands it to the profile (refresh.disabled_refresh_token), as an operator would.
 DISABLED_REFRESH_TOKEN = secrets.token_hex(64)
 
+# A throwaway account for the opt-in lockout probe (security.lockout); PCH-SIG never locks it.
+LOCKOUT = Account(
+    "lockout@pch-sig.sn", "Lockout123!", ("ROLE_USER",), id=3, details={"nomComplet": "Compte Jetable"}
+)
+
 
 class PchSigTarget:
     """One PCH-SIG server: its accounts, signing keys, refresh-token table and switched-on defects."""
@@ -66,7 +72,8 @@ class PchSigTarget:
     def __init__(self, settings: TargetSettings, defects: ActiveDefects):
         self.settings = settings
         self.defects = defects
-        self.accounts = AccountBook([VALID, DISABLED], settings.hash_iterations)
+        self.accounts = AccountBook([VALID, DISABLED, LOCKOUT], settings.hash_iterations,
+                                    dummy_hash=security_defects.SKIP_HASH_FOR_UNKNOWN_USER not in defects)
         self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR))
         ttl = GESDINET_DEFAULT_TTL if refresh_defects.LIFETIME_30_DAYS in defects else settings.refresh_ttl
         self.refresh_tokens = RefreshTokenStore(ttl)
@@ -90,7 +97,11 @@ class PchSigTarget:
                 document_route(pchsig_openapi.PATH, pchsig_openapi.document, self.defects,
                                media_type=pchsig_openapi.MEDIA_TYPE),
             ],
-            middleware=[Middleware(FrameworkHeaders)],
+            middleware=[
+                Middleware(hardening.SecurityHeaders, defects=self.defects),
+                Middleware(FrameworkHeaders),
+                Middleware(hardening.DebugMode, defects=self.defects, framework=hardening.SYMFONY),
+            ],
             exception_handlers={404: symfony_http_error, 405: symfony_http_error},
         )
         app.state.target = self
@@ -216,6 +227,8 @@ def environment(settings: TargetSettings) -> dict[str, str]:
         "PCH_PASSWORD": VALID.password,
         "PCH_DISABLED_USER": DISABLED.identity,
         "PCH_DISABLED_PASSWORD": DISABLED.password,
+        "PCH_LOCKOUT_USER": LOCKOUT.identity,
+        "PCH_LOCKOUT_PASSWORD": LOCKOUT.password,
         "PCH_JWT_PUBLIC_KEY": str(keys.public_path),
         "PCH_JWT_PRIVATE_KEY": str(keys.private_path),
         "PCH_DISABLED_REFRESH_TOKEN": DISABLED_REFRESH_TOKEN,

@@ -29,7 +29,9 @@ class TargetStartError(RuntimeError):
 def bind(host: str, port: int) -> socket.socket:
     """A bound TCP socket (IPv4 or IPv6 by the host's form) for uvicorn to listen on."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and without it
+    # every keep-alive answer waits ~40 ms for a delayed ACK (Nagle), which would swamp timing measurements
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

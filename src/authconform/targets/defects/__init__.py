@@ -121,6 +121,7 @@ __all__ = [
 
 # Each module below registers its defects when imported. One line per module.
 from authconform.targets.defects import login  # noqa: E402,F401
+from authconform.targets.defects import security  # noqa: E402,F401
 from authconform.targets.defects import openapi  # noqa: E402,F401
 from authconform.targets.defects import refresh  # noqa: E402,F401
 from authconform.targets.defects import secret  # noqa: E402,F401
