@@ -18,6 +18,7 @@ import pytest
 
 from authconform import expect, tokens
 from authconform.checks import check
+from authconform.login import LoginFailed
 from authconform.weak_secrets import find_weak_secret
 
 # Claim names that must never travel in a token anyone can read (RFC 7519 §12), compared without
@@ -192,14 +193,20 @@ def test_no_secret_in_claims(issued, profile, session):
                     f"token.claims.forbidden), found: {', '.join(found)} (values not shown)")
 
 
+@pytest.mark.authconform_first  # before probes that may throttle the valid account's logins
 @check("TOKEN-DISTINCT", severity="may", requirement="OWASP ASVS 4.0.3 V3.2.1")
 def test_each_login_gets_a_new_token(login, session, profile):
     """A second login gets a different token than the first (a new token on every authentication)."""
     first_sent = session.answer.exchange.started
     wait = first_sent + 1.05 - time.time()
-    if wait > 0:  # JWT dates count whole seconds: give the second login a second of its own
+    if wait > 0 and profile.token.format == "jwt":
+        # JWT dates count whole seconds and RS256/HS256 signatures are deterministic: two honest logins
+        # in the same second may give the same token, so the second login gets a second of its own
         time.sleep(wait)
-    second = login.log_in(session.account, purpose="second login (TOKEN-DISTINCT: is the token new?)")
+    try:
+        second = login.log_in(session.account, purpose="second login (TOKEN-DISTINCT: is the token new?)")
+    except LoginFailed as exc:
+        pytest.skip(f"the second login did not succeed, so there is no second token to compare: {exc}")
     if second.token == session.token:
         expect.fail("expected a new token for a new login (OWASP ASVS 4.0.3 V3.2.1), the second login "
                     f"({time.time() - first_sent:.1f} s after the first) returned the same token")

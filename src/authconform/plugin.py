@@ -23,6 +23,7 @@ from .run import Result, Run, UsageProblem, build_run
 
 RUN = pytest.StashKey[Run]()
 LAST = "authconform_last"
+FIRST = "authconform_first"
 LAST_RUN: dict[str, Run] = {}  # for the CLI, which calls pytest.main in-process
 
 
@@ -47,6 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}: a conformance check (authconform.checks.check)")
     config.addinivalue_line("markers", f"{LAST}: a check that reviews the whole run's exchanges: runs after the others")
+    config.addinivalue_line("markers", f"{FIRST}: a check that needs a fresh login of the valid account: runs "
+                                       f"before the probes that may throttle logins")
     if not config.getoption("profile", None):
         return
     workerinput = getattr(config, "workerinput", None)
@@ -131,6 +134,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if info is not None and info.id in RUN_LAST:
             return RUN_LAST.index(info.id) + 1
         # marked authconform_last (SECRET-NOT-ECHOED scans every answer, the fuzzer's too): after all of them
+        if item.get_closest_marker(FIRST) is not None:  # e.g. TOKEN-DISTINCT's second login
+            return -1
         return len(RUN_LAST) + 1 if item.get_closest_marker(LAST) is not None else 0
 
     items.sort(key=rank)

@@ -22,6 +22,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from .client import TargetClient
 from .profile import Profile
@@ -308,6 +309,26 @@ def public_key_pem(profile: Profile, client: TargetClient, token: Jwt) -> bytes 
             if public is not None:
                 return public(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return None
+
+
+def algorithm_for_private_key(pem: str | None, preferred: str | None, allowed: list[str]) -> str:
+    """The JWS algorithm a PEM private key signs with: the token's own when the key fits it, else the
+    profile's first fitting one, else the family's default. Raises ValueError for an unusable key."""
+    if not pem:
+        raise ValueError("no PEM text")
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if isinstance(key, rsa.RSAPrivateKey):
+        family, default = ("RS", "PS"), "RS256"
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
+        family, default = ("ES",), {256: "ES256", 384: "ES384", 521: "ES512"}.get(key.curve.key_size, "ES256")
+    elif isinstance(key, (ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)):
+        family, default = ("Ed",), "EdDSA"
+    else:
+        raise ValueError(f"unsupported key type {type(key).__name__}")
+    for candidate in (preferred, *allowed):
+        if candidate and candidate.startswith(family):
+            return candidate
+    return default
 
 
 def header_summary(header: Mapping[str, Any]) -> str:

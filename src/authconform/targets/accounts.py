@@ -79,6 +79,11 @@ class AccountBook:
             return None
         return self._accounts.get(self._normalise(identity))
 
+    def stored_hash(self, identity: str) -> str | None:
+        """The stored hash of an account's password (what the password-hash-in-claims defect leaks)."""
+        stored = self._hashes.get(self._normalise(identity))
+        return stored.encoded if stored else None
+
     def password_matches(self, identity: Any, password: Any) -> bool:
         """True only for an existing account and its password; the cost is the same either way."""
         stored = self._hashes.get(self._normalise(identity)) if isinstance(identity, str) else None

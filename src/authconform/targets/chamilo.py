@@ -26,6 +26,7 @@ from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
 from authconform.targets.defects import security as security_defects
+from authconform.targets.defects import token as token_defects
 from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.keypairs import key_pair
 from authconform.targets.openapi import chamilo as chamilo_openapi
@@ -80,7 +81,7 @@ class ChamiloTarget:
         self.defects = defects
         self.accounts = AccountBook([VALID, DISABLED, LOCKOUT], settings.hash_iterations,
                                     dummy_hash=security_defects.SKIP_HASH_FOR_UNKNOWN_USER not in defects)
-        self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR))
+        self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR), defects=defects)
         self.attempts = FixedWindowCounter(THROTTLE_WINDOW)
         self.attempts_per_ip = FixedWindowCounter(THROTTLE_WINDOW)
         self._sessions: dict[str, str] = {}
@@ -117,7 +118,12 @@ class ChamiloTarget:
         return symfony_json({"error": message}, 400)
 
     def mint(self, account: Account) -> str:
-        return self.encoder.encode(list(account.roles), {"username": account.identity})
+        if token_defects.TOKEN_FOR_WRONG_USER in self.defects:
+            account = DISABLED
+        claims: dict[str, Any] = {"username": account.identity}
+        if token_defects.PASSWORD_HASH_IN_CLAIMS in self.defects:
+            claims["password"] = self.accounts.stored_hash(account.identity)
+        return self.encoder.encode(list(account.roles), claims)
 
     @staticmethod
     def throttle_key(identity: Any, ip: str) -> str:
@@ -166,7 +172,8 @@ class ChamiloTarget:
         return self.login_success(account, credentials.password)
 
     def login_success(self, account: Account, password: Any) -> Response:
-        token = "" if login_defects.EMPTY_TOKEN in self.defects else self.mint(account)
+        token = "" if login_defects.EMPTY_TOKEN in self.defects else self.encoder.login_token(
+            account.identity, lambda: self.mint(account))
         body: dict[str, Any] = {
             "jwt" if login_defects.LOGIN_BODY_MISSING_FIELD in self.defects else "token": token
         }

@@ -31,6 +31,7 @@ from authconform.targets.defects import login as login_defects
 from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.defects import secret as secret_defects
 from authconform.targets.defects import security as security_defects
+from authconform.targets.defects import token as token_defects
 from authconform.targets.invoiceninja_bodies import STATIC, company_user, pagination
 from authconform.targets.lexik import json_syntax_error, php_json_decode
 from authconform.targets.openapi import document_route, incorrect_string_value, outside_bmp
@@ -196,10 +197,24 @@ class InvoiceNinjaTarget:
     # --- tokens ------------------------------------------------------------------------------
 
     def issue_token(self, account: Account) -> str:
-        token = random_token()
         with self._tokens_lock:
-            self._tokens[token] = account.identity
+            if token_defects.SAME_TOKEN_EVERY_LOGIN in self.defects:
+                earlier = next((t for t, who in self._tokens.items() if who == account.identity), None)
+                if earlier is not None:
+                    return earlier
+            token = random_token()
+            if token_defects.VALID_TOKEN_REFUSED not in self.defects:
+                self._tokens[token] = account.identity
         return token
+
+    def api_token(self, request: Request) -> str | None:
+        """TokenAuth reads X-API-TOKEN only; defects also take Authorization (any scheme) or ?api_token=."""
+        token = request.headers.get("x-api-token")
+        if token_defects.LAX_AUTH_SCHEME in self.defects:
+            token = (token or request.headers.get("authorization") or "").split(" ")[-1]
+        if not token and token_defects.TOKEN_IN_QUERY in self.defects:
+            token = request.query_params.get("api_token")
+        return token or None
 
     def token_account(self, token: str | None) -> Account | None:
         if not token:
@@ -393,7 +408,12 @@ class InvoiceNinjaTarget:
         """``GET /api/v1/clients`` behind TokenAuth: only ``X-API-TOKEN`` counts, and a refusal is 403."""
         if request.method not in ("GET", "HEAD"):
             return laravel_json({"message": "Method not supported for this route"}, 404)
-        account = self.token_account(request.headers.get("x-api-token"))
+        token = self.api_token(request)
+        if token is None and token_defects.NO_TOKEN_ACCEPTED in self.defects:
+            return Response(php_json({"data": [], "meta": pagination(0)}, pretty=True), media_type=JSON)
+        if token is not None and "'" in token and token_defects.GARBAGE_TOKEN_500 in self.defects:
+            return laravel_error_page(500)  # SQLSTATE[42000] from a concatenated query, APP_DEBUG off
+        account = self.token_account(token)
         if account is None:
             return laravel_json({"message": "Invalid token", "errors": {}}, 403)
         if not account.enabled and login_defects.DISABLED_LOGS_IN not in self.defects:

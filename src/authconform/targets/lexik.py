@@ -26,9 +26,19 @@ from authconform.targets.accounts import Account
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
 from authconform.targets.defects import security as security_defects
+from authconform.targets.defects import token as token_defects
 from authconform.targets.hardening import start_session
 from authconform.targets.keypairs import KeyPair
-from authconform.targets.responses import HTML, JSON, no_store, php_json, stack_trace_page, symfony_json
+from authconform.targets.responses import (
+    HTML,
+    JSON,
+    no_store,
+    php_json,
+    stack_trace_page,
+    symfony_error_page,
+    symfony_json,
+)
+from authconform.targets.token_faults import TokenFaults
 
 INVALID_TOKEN = "Invalid JWT Token"
 EXPIRED_TOKEN = "Expired JWT Token"
@@ -221,25 +231,33 @@ class JwtEncoder:
         *,
         clock: Callable[[], float] = time.time,
         clock_skew: int = 0,
+        defects: ActiveDefects | None = None,
     ):
         self.keys = keys
-        self.ttl = ttl
+        self.faults = TokenFaults(defects, keys)  # the token defects; inert on a clean target
+        self.ttl = self.faults.ttl(ttl)
         self.clock = clock
-        self.clock_skew = clock_skew
+        self.clock_skew = self.faults.clock_skew(clock_skew)
         self._rsa = RSAAlgorithm(RSAAlgorithm.SHA256)
 
     def encode(self, roles: list[str], identity_claims: Mapping[str, Any]) -> str:
         """A token with claims ``iat, exp, roles`` then the identity claims, in that order."""
-        now = int(self.clock())
+        now = int(self.clock() + self.faults.issue_offset)
         payload: dict[str, Any] = {"iat": now}
         if self.ttl is not None:
             payload["exp"] = now + self.ttl
+        if self.faults.nbf(now) is not None:
+            payload["nbf"] = self.faults.nbf(now)
         payload["roles"] = list(roles)
         payload.update(identity_claims)
         encoded = php_json(payload, escape_slashes=False, escape_unicode=False)
-        return jwt.api_jws.encode(
-            encoded, self.keys.private_key, algorithm=ALGORITHM, headers={"typ": "JWT"}, sort_headers=False
-        )
+        return self.faults.sign(encoded, lambda headers: jwt.api_jws.encode(
+            encoded, self.keys.private_key, algorithm=ALGORITHM, headers=headers, sort_headers=False
+        ))
+
+    def login_token(self, identity: str, mint: Callable[[], str]) -> str:
+        """The token a login hands out (a new one; the same-token-every-login defect reuses one)."""
+        return self.faults.login_token(identity, mint, self.clock())
 
     def decode(self, token: str) -> dict[str, Any]:
         """The payload of a token lexik would accept; else :class:`TokenRejected` with lexik's message.
@@ -249,7 +267,7 @@ class JwtEncoder:
         unverified signature or a header ``alg`` other than RS256 → invalid.
         """
         header, payload, verified = self._parse(token)
-        now = self.clock()
+        now = self.clock() + self.faults.verify_offset
         state = "verified" if verified else "unverified"
         iat = _numeric(payload.get("iat"))
         if iat is not None and int(iat) - self.clock_skew > now:
@@ -258,7 +276,7 @@ class JwtEncoder:
             exp = _numeric(payload.get("exp"))
             if exp is None:
                 state = "invalid"
-            elif self.clock_skew <= now - int(exp):
+            elif self.clock_skew <= now - int(exp) and not self.faults.accepts_expired:
                 state = "expired"
         if state == "invalid":
             raise TokenRejected(INVALID_TOKEN)
@@ -273,9 +291,9 @@ class JwtEncoder:
         if len(parts) != 3 or not all(parts):
             raise TokenRejected(INVALID_TOKEN)
         try:
-            header = php_json_decode(_b64url_strict(parts[0]), objects=False)
-            payload = php_json_decode(_b64url_strict(parts[1]), objects=False)
-            signature = _b64url_strict(parts[2])
+            header = php_json_decode(_b64url_strict(self.faults.segment(parts[0])), objects=False)
+            payload = php_json_decode(_b64url_strict(self.faults.segment(parts[1])), objects=False)
+            signature = _b64url_strict(self.faults.segment(parts[2]))
         except ValueError:
             raise TokenRejected(INVALID_TOKEN) from None
         header = _as_php_array(header)
@@ -294,17 +312,23 @@ class JwtEncoder:
         self, header: dict[str, Any], payload: dict[str, Any], parts: list[str], sig: bytes
     ) -> bool:
         """lcobucci's SignedWith (alg must be RS256) plus LooseValidAt (iat, nbf, exp against now)."""
-        if header.get("alg") != ALGORITHM:
-            return False
         signed = f"{parts[0]}.{parts[1]}".encode()
-        if not self._rsa.verify(signed, self.keys.public_key, sig):
+        verdict = self.faults.verdict(header, signed, sig)
+        if verdict is False:
             return False
-        now = self.clock() + self.clock_skew
+        if verdict is None:
+            if header.get("alg") != ALGORITHM:
+                return False
+            if not self.faults.ignores_signature and not self._rsa.verify(signed, self.keys.public_key, sig):
+                return False
+        clock = self.clock() + self.faults.verify_offset
+        now = clock + self.clock_skew
         if "iat" in payload and now < payload["iat"]:
             return False
         if "nbf" in payload and now < payload["nbf"]:
             return False
-        return not ("exp" in payload and self.clock() - self.clock_skew >= payload["exp"])
+        expired = "exp" in payload and clock - self.clock_skew >= payload["exp"]
+        return not expired or self.faults.accepts_expired
 
 
 def _as_php_array(value: Any) -> dict[str, Any]:
@@ -319,15 +343,33 @@ def _as_php_array(value: Any) -> dict[str, Any]:
 # --- the protected side ----------------------------------------------------------------------
 
 
-def bearer_token(request: Request) -> str | None:
-    """lexik's AuthorizationHeaderTokenExtractor: exactly ``<Bearer> <token>``, scheme case-insensitive."""
+ANONYMOUS = Account("anon.", "", ())  # Symfony's anonymous user, served when no access rule applies
+
+
+def bearer_token(request: Request, defects: ActiveDefects | None = None) -> str | None:
+    """lexik's AuthorizationHeaderTokenExtractor: exactly ``<Bearer> <token>``, scheme case-insensitive.
+
+    Defects: any scheme (or none) is taken (lax-auth-scheme); the query_parameter extractor
+    (``?bearer=``) is switched on (token-in-query-accepted).
+    """
+    on = set(defects or ())
     value = request.headers.get("authorization")
-    if value is None:
-        return None
-    parts = value.split(" ")
-    if len(parts) != 2 or not parts[0].isascii() or parts[0].lower() != "bearer":
-        return None
-    return parts[1]
+    parts = value.split(" ") if value is not None else []
+    if parts and token_defects.LAX_AUTH_SCHEME in on:
+        return parts[-1] or None
+    if len(parts) == 2 and parts[0].isascii() and parts[0].lower() == "bearer":
+        return parts[1]
+    if token_defects.TOKEN_IN_QUERY in on:
+        return request.query_params.get("bearer") or None
+    return None
+
+
+def _refused(message: str, defects: ActiveDefects) -> Response:
+    """The protected route's 401; the no-www-authenticate defect drops its challenge."""
+    response = lexik_failure(message)
+    if token_defects.NO_WWW_AUTHENTICATE in defects:
+        del response.headers["www-authenticate"]
+    return response
 
 
 def authenticate_bearer(
@@ -339,18 +381,22 @@ def authenticate_bearer(
     translate: Callable[[str], str] = lambda message: message,
 ) -> Account | Response:
     """lexik's JWTAuthenticator on a protected route: the account, or the 401 to send."""
-    token = bearer_token(request)
+    token = bearer_token(request, defects)
     if token is None:
-        return lexik_failure(TOKEN_NOT_FOUND)
+        if token_defects.NO_TOKEN_ACCEPTED in defects:
+            return ANONYMOUS
+        return _refused(TOKEN_NOT_FOUND, defects)
+    if token_defects.GARBAGE_TOKEN_500 in defects and token.count(".") != 2:
+        return symfony_error_page(500)  # "Undefined array key 2" in a hand-written splitter, debug off
     try:
         payload = encoder.decode(token)
     except TokenRejected as rejected:
-        return lexik_failure(str(rejected))
+        return _refused(str(rejected), defects)
     if payload.get(identity_claim) is None:
-        return lexik_failure(f'Unable to find key "{identity_claim}" in the token payload.')
+        return _refused(f'Unable to find key "{identity_claim}" in the token payload.', defects)
     account = find_account(payload[identity_claim])
     if account is None or (not account.enabled and login_defects.DISABLED_LOGS_IN not in defects):
-        return lexik_failure(translate(BAD_CREDENTIALS))
+        return _refused(translate(BAD_CREDENTIALS), defects)
     return account
 
 

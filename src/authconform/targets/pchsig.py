@@ -27,6 +27,7 @@ from authconform.targets.defects import login as login_defects
 from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.defects import refresh as refresh_defects
 from authconform.targets.defects import security as security_defects
+from authconform.targets.defects import token as token_defects
 from authconform.targets.keypairs import key_pair
 from authconform.targets.openapi import doctrine_crash, document_route, outside_bmp
 from authconform.targets.openapi import pchsig as pchsig_openapi
@@ -74,7 +75,7 @@ class PchSigTarget:
         self.defects = defects
         self.accounts = AccountBook([VALID, DISABLED, LOCKOUT], settings.hash_iterations,
                                     dummy_hash=security_defects.SKIP_HASH_FOR_UNKNOWN_USER not in defects)
-        self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR))
+        self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR), defects=defects)
         ttl = GESDINET_DEFAULT_TTL if refresh_defects.LIFETIME_30_DAYS in defects else settings.refresh_ttl
         self.refresh_tokens = RefreshTokenStore(ttl)
         self.refresh_tokens.seed(DISABLED_REFRESH_TOKEN, DISABLED.identity)
@@ -116,7 +117,12 @@ class PchSigTarget:
         return symfony_json({"code": 400, "message": message}, 400)
 
     def mint(self, account: Account) -> str:
-        return self.encoder.encode(list(account.roles), {"email": account.identity, "user_id": account.id})
+        if token_defects.TOKEN_FOR_WRONG_USER in self.defects:
+            account = DISABLED
+        claims: dict[str, Any] = {"email": account.identity, "user_id": account.id}
+        if token_defects.PASSWORD_HASH_IN_CLAIMS in self.defects:
+            claims["password"] = self.accounts.stored_hash(account.identity)
+        return self.encoder.encode(list(account.roles), claims)
 
     async def login(self, request: Request) -> Response:
         credentials = await lexik.read_json_login(request, IDENTITY, self.defects, self.bad_request)
@@ -139,7 +145,8 @@ class PchSigTarget:
         return self.login_success(account, credentials.password)
 
     def login_success(self, account: Account, password: Any) -> Response:
-        token = "" if login_defects.EMPTY_TOKEN in self.defects else self.mint(account)
+        token = "" if login_defects.EMPTY_TOKEN in self.defects else self.encoder.login_token(
+            account.identity, lambda: self.mint(account))
         name_key = "fullName" if openapi_defects.SCHEMA_DRIFT in self.defects else "nomComplet"
         user: dict[str, Any] = {
             "id": account.id,

@@ -125,3 +125,4 @@ from authconform.targets.defects import security  # noqa: E402,F401
 from authconform.targets.defects import openapi  # noqa: E402,F401
 from authconform.targets.defects import refresh  # noqa: E402,F401
 from authconform.targets.defects import secret  # noqa: E402,F401
+from authconform.targets.defects import token  # noqa: E402,F401

@@ -1,0 +1,209 @@
+"""Defects of the issued token and of the protected endpoint: each proves TOKEN-* and ACCESS-* checks.
+
+The Lexik flavours (chamilo, pch-sig) issue and verify RS256 JWTs, so most defects exist there;
+Invoice Ninja's token is opaque, so only the defects of the protected endpoint that need no JWT
+apply to it. ``breaks`` lists every check a defect fails on a flavour's built-in profile, including
+the ones it starves as a side effect (a token signed the wrong way also fails TOKEN-SIGNATURE).
+"""
+
+from __future__ import annotations
+
+from authconform.targets.defects import register
+
+ALL = ("chamilo", "invoiceninja", "pch-sig")
+LEXIK = ("chamilo", "pch-sig")
+
+
+def _same(flavours: tuple[str, ...], *checks: str) -> dict[str, set[str]]:
+    return {flavour: set(checks) for flavour in flavours}
+
+
+# --- the issued token ---------------------------------------------------------------------------
+
+PADDED_SEGMENTS = register(
+    "jwt-base64-padding",
+    description="""The token's segments are base64url with their '=' padding kept (a hand-rolled
+    encoder calling urlsafe_b64encode without stripping it, and signing what it wrote); the server's
+    own decoder tolerates it. The success schemas' JWT pattern refuses it too (login, and refresh on
+    pch-sig).""",
+    breaks={
+        "chamilo": {"TOKEN-STRUCTURE", "LOGIN-OK-SCHEMA"},
+        "pch-sig": {"TOKEN-STRUCTURE", "LOGIN-OK-SCHEMA", "REFRESH-OK"},
+    },
+)
+
+NO_TYP_HEADER = register(
+    "no-typ-header",
+    description="""The token's header is {"alg":"RS256"} with no typ.""",
+    breaks=_same(LEXIK, "TOKEN-TYP"),
+)
+
+WEAK_HMAC_SECRET = register(
+    "weak-hmac-secret",
+    description="""The server signs and verifies HS256 with the secret "secret" instead of RS256 with
+    its key pair: the token's alg is not the profile's RS256, the profile's public key cannot verify
+    it, and the secret is in every list of common JWT secrets.""",
+    breaks=_same(LEXIK, "TOKEN-ALG-ALLOWED", "TOKEN-SIGNATURE", "TOKEN-WEAK-HMAC-SECRET"),
+)
+
+PSYCHIC_SIGNATURE = register(
+    "psychic-signature",
+    description="""The server signs ES256 with an EC key and checks ECDSA like Java 15-18 before the
+    April 2022 patch: a signature with r = 0 or s = 0 verifies any message (CVE-2022-21449). The
+    token's alg is not the profile's RS256 and the profile's RSA key cannot verify it.""",
+    breaks=_same(LEXIK, "ACCESS-ES256-ZERO-SIGNATURE", "TOKEN-ALG-ALLOWED", "TOKEN-SIGNATURE"),
+)
+
+NO_EXP_CLAIM = register(
+    "no-exp-claim",
+    description="""lexik's token_ttl is null: tokens carry no exp and never expire (the verifier
+    still refuses a token whose exp, if present, has passed).""",
+    breaks=_same(LEXIK, "TOKEN-CLAIMS-REQUIRED", "TOKEN-EXP-LIFETIME"),
+)
+
+LONG_LIFETIME = register(
+    "long-lifetime",
+    description="""Tokens live 30 days (token_ttl 2592000) instead of the profile's hour.""",
+    breaks=_same(LEXIK, "TOKEN-EXP-LIFETIME"),
+)
+
+SKEWED_IAT = register(
+    "skewed-iat",
+    description="""The token issuer's clock runs 10 minutes behind: iat (and exp with it) are 600 s
+    early; the verifier keeps the right time, so the tokens still work.""",
+    breaks=_same(LEXIK, "TOKEN-IAT-NOW"),
+)
+
+CLOCK_BEHIND = register(
+    "token-clock-2h-behind",
+    description="""The JWT library reads a UTC-2 wall clock as UTC when it issues and when it checks
+    tokens: a new token's iat is two hours old and its exp an hour past, yet the server itself
+    accepts it (every other verifier sees an expired token).""",
+    breaks=_same(LEXIK, "TOKEN-IAT-NOW", "TOKEN-EXP-FUTURE"),
+)
+
+NBF_IN_FUTURE = register(
+    "nbf-in-future",
+    description="""Tokens carry nbf = iat + 120 s (an "activation delay"); the server's own lexik
+    clock_skew of 300 s hides it, every other verifier refuses the new token for two minutes.""",
+    breaks=_same(LEXIK, "TOKEN-NBF"),
+)
+
+PASSWORD_HASH_IN_CLAIMS = register(
+    "password-hash-in-claims",
+    description="""A JWTCreated listener copies the user's stored password hash into the token as a
+    "password" claim, readable by anyone who holds the token.""",
+    breaks=_same(LEXIK, "TOKEN-FORBIDDEN-CLAIMS"),
+)
+
+TOKEN_FOR_WRONG_USER = register(
+    "token-for-wrong-user",
+    description="""Every token is minted for another account (the disabled one): the identity claim
+    names someone else, and the protected endpoint refuses the token (on pch-sig a refreshed token
+    too).""",
+    breaks={
+        "chamilo": {"TOKEN-IDENTITY-CLAIM", "ACCESS-VALID-TOKEN"},
+        "pch-sig": {"TOKEN-IDENTITY-CLAIM", "ACCESS-VALID-TOKEN", "REFRESH-OK"},
+    },
+)
+
+SAME_TOKEN_EVERY_LOGIN = register(
+    "same-token-every-login",
+    description="""A login hands out the token it issued for that user before (cached until it
+    expires) instead of a new one.""",
+    breaks=_same(ALL, "TOKEN-DISTINCT"),
+)
+
+VALID_TOKEN_REFUSED = register(
+    "valid-token-refused",
+    description="""The login returns a token it never stores (a swallowed database error), so the API
+    answers 403 "Invalid token" to it, and the locked account's token gets "Invalid token" instead of
+    "User access locked".""",
+    breaks={"invoiceninja": {"ACCESS-VALID-TOKEN", "LOGIN-DISABLED-REFUSED"}},
+)
+
+# --- the protected endpoint's verifier -----------------------------------------------------------
+
+ACCEPTS_ALG_NONE = register(
+    "accepts-alg-none",
+    description="""A token whose header says alg none (any spelling) is taken unsigned; the parser
+    still refuses an empty signature segment, so the forgeries that keep a signature get in.""",
+    breaks=_same(LEXIK, "ACCESS-ALG-NONE"),
+)
+
+IGNORES_SIGNATURE = register(
+    "ignores-signature",
+    description="""The RS256 signature is never checked (the alg must still say RS256): a damaged
+    signature or a rewritten payload under the original one is accepted.""",
+    breaks=_same(LEXIK, "ACCESS-SIGNATURE-STRIPPED", "ACCESS-PAYLOAD-TAMPERED"),
+)
+
+KEY_CONFUSION = register(
+    "key-confusion",
+    description="""The verifier takes the algorithm from the token's header and uses its one key
+    for it: an HS256 token is checked with the public key's PEM text as the HMAC secret
+    (CVE-2016-10555).""",
+    breaks=_same(LEXIK, "ACCESS-KEY-CONFUSION"),
+)
+
+KID_INJECTION = register(
+    "kid-injection-accepted",
+    description="""A kid header names a key file, joined unchecked to the key folder
+    (config/jwt): "../../../../../../dev/null" or "/dev/null" reads an empty key, and an HS256
+    token signed with that empty key verifies.""",
+    breaks=_same(LEXIK, "ACCESS-KID-INJECTION"),
+)
+
+ACCEPTS_EXPIRED = register(
+    "accepts-expired",
+    description="""exp is never compared with the clock: an expired token is accepted.""",
+    breaks=_same(LEXIK, "ACCESS-EXPIRED"),
+)
+
+NO_WWW_AUTHENTICATE = register(
+    "no-www-authenticate",
+    description="""The protected endpoint's 401 answers (no token, bad token) carry no
+    WWW-Authenticate header (a failure listener rebuilds the response without it).""",
+    breaks=_same(LEXIK, "ACCESS-WWW-AUTHENTICATE"),
+)
+
+NO_TOKEN_ACCEPTED = register(
+    "no-token-accepted",
+    description="""The protected endpoint lets a request without any credential in (Lexik: no
+    access_control rule, so the anonymous user "anon." is served; Invoice Ninja: a request without
+    X-API-TOKEN skips the token middleware); a credential that is sent is still checked. On Lexik an
+    Authorization header the extractor cannot split ("Bearer ' OR '1'='1") counts as no credential,
+    so that garbage token is served too.""",
+    breaks={
+        "chamilo": {"ACCESS-NO-TOKEN", "ACCESS-GARBAGE-TOKEN"},
+        "pch-sig": {"ACCESS-NO-TOKEN", "ACCESS-GARBAGE-TOKEN"},
+        "invoiceninja": {"ACCESS-NO-TOKEN"},
+    },
+)
+
+GARBAGE_TOKEN_500 = register(
+    "garbage-token-500",
+    description="""A malformed credential crashes the protected endpoint with a 500 error page (debug
+    off): on Lexik a bearer value without exactly two dots (Undefined array key 2), on Invoice Ninja a
+    token with a quote in it (an SQL syntax error from a concatenated query). The OpenAPI documents
+    describe no such 500; on pch-sig the refresh token sent as a bearer token crashes too.""",
+    breaks={
+        "chamilo": {"ACCESS-GARBAGE-TOKEN", "OPENAPI-EXCHANGES-CONFORM"},
+        "pch-sig": {"ACCESS-GARBAGE-TOKEN", "OPENAPI-EXCHANGES-CONFORM", "REFRESH-TOKEN-NOT-BEARER"},
+        "invoiceninja": {"ACCESS-GARBAGE-TOKEN", "OPENAPI-EXCHANGES-CONFORM"},
+    },
+)
+
+LAX_AUTH_SCHEME = register(
+    "lax-auth-scheme",
+    description="""The credential is whatever follows the last space of the header, whatever the
+    scheme (Basic, Token, none); Invoice Ninja also reads it from Authorization.""",
+    breaks=_same(ALL, "ACCESS-WRONG-SCHEME"),
+)
+
+TOKEN_IN_QUERY = register(
+    "token-in-query-accepted",
+    description="""The token is also read from the query string: lexik's query_parameter extractor
+    (?bearer=) is switched on; Invoice Ninja reads ?api_token=.""",
+    breaks=_same(ALL, "ACCESS-TOKEN-IN-QUERY"),
+)
