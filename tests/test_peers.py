@@ -306,16 +306,16 @@ SECRETS = {
 }
 PROBES: dict[tuple[str, str], Callable[[Peer], None]] = {
     ("simplejwt", "LOGIN-WRONG-TYPE"): _probe_simplejwt_number_credentials,
-    ("simplejwt", "REFRESH-NO-STORE"): _probe_simplejwt_refresh_cacheable,
-    ("flask-jwt-extended", "ACCESS-GARBAGE-TOKEN"): _probe_flask_garbage_token_422,
-    ("flask-jwt-extended", "ACCESS-WWW-AUTHENTICATE"): _probe_flask_401_without_challenge,
-    ("flask-jwt-extended", "REFRESH-NO-STORE"): _probe_flask_refresh_cacheable,
     ("simplejwt", "SEC-NO-STORE"): _probe_simplejwt_login_cacheable,
+    ("simplejwt", "REFRESH-NO-STORE"): _probe_simplejwt_refresh_cacheable,
     ("simplejwt", "OPENAPI-LOGIN-DOCUMENTED"): _probe_simplejwt_openapi_documents_200_only,
     ("simplejwt", "OPENAPI-EXCHANGES-CONFORM"): _probe_simplejwt_openapi_documents_200_only,
     ("simplejwt", "OPENAPI-FUZZ"): _probe_simplejwt_openapi_documents_200_only,
+    ("flask-jwt-extended", "ACCESS-GARBAGE-TOKEN"): _probe_flask_garbage_token_422,
+    ("flask-jwt-extended", "ACCESS-WWW-AUTHENTICATE"): _probe_flask_401_without_challenge,
     ("flask-jwt-extended", "SEC-NO-STORE"): _probe_flask_login_headers,
     ("flask-jwt-extended", "SEC-NOSNIFF"): _probe_flask_login_headers,
+    ("flask-jwt-extended", "REFRESH-NO-STORE"): _probe_flask_refresh_cacheable,
 }
 
 
