@@ -68,14 +68,14 @@ MISSING_FIELD_500 = register(
     description="""A JSON object (or form body) without the identity or password key crashes
     with 500 and a stack-trace page instead of the 400/422 validation answer; an empty or
     unparseable body is not affected.""",
-    breaks=_same(ALL, "LOGIN-MISSING-FIELD"),
+    breaks=_same(ALL, "LOGIN-MISSING-FIELD", "SEC-ERROR-LEAK"),
 )
 
 EMPTY_BODY_500 = register(
     "500-on-empty-body",
     description="""A login request with a zero-length body crashes with 500 and a stack-trace
     page instead of the 400 "Invalid JSON." (422 missing fields on invoiceninja).""",
-    breaks=_same(ALL, "LOGIN-EMPTY-BODY"),
+    breaks=_same(ALL, "LOGIN-EMPTY-BODY", "SEC-ERROR-LEAK"),
 )
 
 MALFORMED_JSON_500 = register(
@@ -83,7 +83,7 @@ MALFORMED_JSON_500 = register(
     description="""A non-empty, valid UTF-8 login body that is not syntactically valid JSON crashes
     with 500 and a stack-trace page instead of the 400 "Invalid JSON." (422 missing fields on
     invoiceninja); invalid UTF-8 and valid JSON that is not an object are not affected.""",
-    breaks=_same(ALL, "LOGIN-MALFORMED-JSON"),
+    breaks=_same(ALL, "LOGIN-MALFORMED-JSON", "SEC-ERROR-LEAK"),
 )
 
 WRONG_TYPE_AS_401 = register(
@@ -98,7 +98,7 @@ NULL_FIELD_500 = register(
     "500-on-null-field",
     description="""A JSON null as identity or password crashes with 500 and a stack-trace page;
     every other wrong type still gets the right 400/422 answer.""",
-    breaks=_same(ALL, "LOGIN-NO-5XX"),
+    breaks=_same(ALL, "LOGIN-NO-5XX", "SEC-ERROR-LEAK"),
 )
 
 HTML_ERROR_PAGE = register(
@@ -113,7 +113,7 @@ WRONG_PASSWORD_LOGS_IN = register(
     "200-on-wrong-password",
     description="""The password is never checked for an existing account: a wrong password
     logs in with 200 and a working token (account status checks still apply).""",
-    breaks=_same(ALL, "LOGIN-401-BAD-PASSWORD", "LOGIN-401-SAME-MESSAGE"),
+    breaks=_same(ALL, "LOGIN-401-BAD-PASSWORD", "LOGIN-401-SAME-MESSAGE", "SEC-ENUM-RESPONSE"),
 )
 
 TOKEN_IN_401_BODY = register(
@@ -121,7 +121,7 @@ TOKEN_IN_401_BODY = register(
     description="""The 401 for a wrong password also carries a valid token for that account,
     at the same JSON pointer as a successful login's token (/token, or /data/0/token/token on
     invoiceninja); status and message are unchanged.""",
-    breaks=_same(ALL, "LOGIN-401-BAD-PASSWORD"),
+    breaks=_same(ALL, "LOGIN-401-BAD-PASSWORD", "SEC-ENUM-RESPONSE"),
 )
 
 UNKNOWN_USER_MESSAGE = register(
@@ -129,14 +129,14 @@ UNKNOWN_USER_MESSAGE = register(
     description="""An unknown identity gets a 401 with a message of its own ("Username could
     not be found." on Lexik flavours, "No user with that email" on invoiceninja), which tells
     an attacker which accounts exist.""",
-    breaks=_same(ALL, "LOGIN-401-UNKNOWN-USER", "LOGIN-401-SAME-MESSAGE"),
+    breaks=_same(ALL, "LOGIN-401-UNKNOWN-USER", "LOGIN-401-SAME-MESSAGE", "SEC-ENUM-RESPONSE"),
 )
 
 UNKNOWN_USER_404 = register(
     "unknown-user-404",
     description="""An unknown identity gets 404 {"message":"User not found"} instead of the 401
     bad-credentials answer.""",
-    breaks=_same(ALL, "LOGIN-401-UNKNOWN-USER", "LOGIN-401-SAME-MESSAGE"),
+    breaks=_same(ALL, "LOGIN-401-UNKNOWN-USER", "LOGIN-401-SAME-MESSAGE", "SEC-ENUM-RESPONSE"),
 )
 
 DISABLED_LOGS_IN = register(
