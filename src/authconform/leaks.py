@@ -67,7 +67,7 @@ BODY_PATTERNS: tuple[LeakPattern, ...] = (
        r"|django\.db\.utils\.\w+Error|sqlalchemy\.exc\.\w+"),
     # --- framework debug pages ----------------------------------------------------------------
     _p("Symfony's debug exception page", DEBUG_PAGE,
-       r"Symfony\\+Component\\+ErrorHandler\\+|class=\"exception-message|sf-toolbar|/_profiler/"),
+       r"Symfony\\+Component\\+ErrorHandler\\+|class=\"[^\"]*\bexception-message\b|sf-toolbar|/_profiler/"),
     _p("Laravel Ignition", DEBUG_PAGE, r"(?:Spatie|Facade)\\+(?:Laravel)?Ignition|window\.ignite\b|__ignition"),
     _p("the Whoops error page", DEBUG_PAGE, r"Whoops! There was an error|class=\"Whoops|Whoops\\+(?:Run|Handler)"),
     _p("Django's technical 500 page", DEBUG_PAGE,
