@@ -119,7 +119,7 @@ def _excerpt(text: str, match: re.Match[str], width: int = 60) -> str:
 # (a debug page puts the exception near the top and its data near the bottom). Each distinct body is
 # scanned once. A hostile target's 2 MB error answers would otherwise cost about a second each, for
 # every error answer of a run.
-SCAN_WINDOW = 512 * 1024
+SCAN_WINDOW = 256 * 1024
 
 
 def scan_body(text: str) -> list[Leak]:

@@ -8,6 +8,7 @@ transport itself (drip, hang, reset) or point somewhere else (redirects).
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import time
 from dataclasses import dataclass, field
@@ -170,11 +171,12 @@ HUGE = 10 * 1024 * 1024
 
 
 def huge_body(api: LoginApi) -> Behaviour:
-    """A 10 MB JSON answer to everything, sent as fast as the client reads it."""
+    """A 10 MB JSON answer to everything (each one different), sent as fast as the client reads it."""
+    count = itertools.count()
 
     def behave(request: Received, conn: Connection) -> None:
         status, _ = api.decide(request)
-        chunk = b"[" + b"0," * 32767 + b"0]"
+        chunk = f'[{next(count)},'.encode() + b"0," * 32767 + b"0]"
         block = b" " * 65536
         if not conn.head(status, [("Content-Type", "application/json"), ("Content-Length", str(HUGE))]):
             return
