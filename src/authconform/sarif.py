@@ -48,7 +48,7 @@ def _rule(result: Result) -> dict[str, Any]:
     if result.area == "security":
         tags.append("security")
         properties["security-severity"] = SECURITY_SEVERITY.get(result.severity, "5.0")
-    properties["tags"] = tags
+    properties["tags"] = list(dict.fromkeys(tags))  # SARIF wants them unique; the security area is a tag already
     rule: dict[str, Any] = {
         "id": result.check,
         "shortDescription": {"text": result.title},
