@@ -63,6 +63,8 @@ def test_failing_run_writes_valid_sarif(run_authconform, sarif_schema):
     assert echo["helpUri"].startswith("https://github.com/OWASP/ASVS/blob/v4.0.3/")
     assert "OWASP ASVS 4.0.3 V7.1.1" in echo["help"]["text"]
     assert echo["shortDescription"]["text"]
+    security = next(r for r in rules if r["id"] == "SEC-NO-STORE")  # code scanning ranks these
+    assert security["properties"]["security-severity"] == "7.5" and "security" in security["properties"]["tags"]
 
     # the exchange behind a finding travels with it, redacted like every other artifact
     crashed = next(r for r in run["results"] if r["ruleId"] == "LOGIN-MISSING-FIELD")
