@@ -412,7 +412,7 @@ class InvoiceNinjaTarget:
         if token is None and token_defects.NO_TOKEN_ACCEPTED in self.defects:
             return Response(php_json({"data": [], "meta": pagination(0)}, pretty=True), media_type=JSON)
         if token is not None and "'" in token and token_defects.GARBAGE_TOKEN_500 in self.defects:
-            return laravel_error_page(500)  # SQLSTATE[42000] from a concatenated query, APP_DEBUG off
+            return laravel_json({"message": "Server Error"}, 500)  # SQLSTATE[42000], APP_DEBUG off
         account = self.token_account(token)
         if account is None:
             return laravel_json({"message": "Invalid token", "errors": {}}, 403)
