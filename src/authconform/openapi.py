@@ -102,6 +102,7 @@ class Document:
     raw: dict[str, Any]
     source: str
     media_type: str = ""
+    _operations: list[Operation] | None = field(default=None, init=False, repr=False)
 
     @property
     def version(self) -> str:
@@ -137,6 +138,12 @@ class Document:
         return prefixes or [""]
 
     def operations(self) -> list[Operation]:
+        """Every documented operation, once per server prefix (computed once)."""
+        if self._operations is None:
+            self._operations = self._read_operations()
+        return self._operations
+
+    def _read_operations(self) -> list[Operation]:
         found: list[Operation] = []
         paths = self.raw.get("paths")
         produces = self.raw.get("produces") if self.is_swagger2 else None

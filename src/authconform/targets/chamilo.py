@@ -25,12 +25,12 @@ from authconform.targets import hardening, lexik
 from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
+from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.defects import security as security_defects
 from authconform.targets.defects import token as token_defects
-from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.keypairs import key_pair
 from authconform.targets.openapi import chamilo as chamilo_openapi
-from authconform.targets.openapi import doctrine_crash, document_route, outside_bmp
+from authconform.targets.openapi import document_route, outside_bmp, production_crash
 from authconform.targets.responses import FrameworkHeaders, php_json, symfony_error_page, symfony_json
 from authconform.targets.routes import any_method
 from authconform.targets.settings import TargetSettings
@@ -152,10 +152,10 @@ class ChamiloTarget:
             return lexik.translate_security(message, request)
 
         ip = request.client.host if request.client else ""
+        if openapi_defects.FUZZED_INPUT_500 in self.defects and outside_bmp(credentials.identity):
+            return production_crash("symfony")  # the attempt is logged (track_e_login_attempt) before throttling
         if self.throttled(credentials.identity, ip):
             return lexik.lexik_failure(THROTTLED)
-        if openapi_defects.FUZZED_INPUT_500 in self.defects and outside_bmp(credentials.identity):
-            return doctrine_crash(credentials.identity, "username")
         matches = await run_in_threadpool(
             self.accounts.password_matches, credentials.identity, credentials.password
         )

@@ -34,7 +34,7 @@ from authconform.targets.defects import security as security_defects
 from authconform.targets.defects import token as token_defects
 from authconform.targets.invoiceninja_bodies import STATIC, company_user, pagination
 from authconform.targets.lexik import json_syntax_error, php_json_decode
-from authconform.targets.openapi import document_route, incorrect_string_value, outside_bmp
+from authconform.targets.openapi import document_route, outside_bmp, production_crash
 from authconform.targets.openapi import invoiceninja as invoiceninja_openapi
 from authconform.targets.responses import (
     HTML,
@@ -248,7 +248,7 @@ class InvoiceNinjaTarget:
         if throttles and not wrong_type and self.failed_logins.count(key) >= MAX_FAILED_LOGINS:
             return laravel_json({"message": THROTTLED}, 401)
         if openapi_defects.FUZZED_INPUT_500 in self.defects and outside_bmp(email):
-            return self.crash(request, incorrect_string_value(email, "email"))
+            return production_crash("laravel")
         matches = await run_in_threadpool(self.accounts.password_matches, email, password)
         account = self.accounts.find(email)
         if wrong_type:  # only reachable with the wrong-type-as-401 defect

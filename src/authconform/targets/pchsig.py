@@ -29,7 +29,7 @@ from authconform.targets.defects import refresh as refresh_defects
 from authconform.targets.defects import security as security_defects
 from authconform.targets.defects import token as token_defects
 from authconform.targets.keypairs import key_pair
-from authconform.targets.openapi import doctrine_crash, document_route, outside_bmp
+from authconform.targets.openapi import document_route, outside_bmp, production_crash
 from authconform.targets.openapi import pchsig as pchsig_openapi
 from authconform.targets.refresh import (
     GESDINET_DEFAULT_TTL,
@@ -131,7 +131,7 @@ class PchSigTarget:
         if isinstance(credentials, Response):
             return credentials
         if openapi_defects.FUZZED_INPUT_500 in self.defects and outside_bmp(credentials.identity):
-            return doctrine_crash(credentials.identity, "email")
+            return production_crash("symfony")
         matches = await run_in_threadpool(
             self.accounts.password_matches, credentials.identity, credentials.password
         )

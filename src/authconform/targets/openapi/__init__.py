@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from authconform.targets.defects import ActiveDefects
-from authconform.targets.responses import stack_trace_page
+from authconform.targets.responses import laravel_json, symfony_error_page
 
 Document = dict[str, Any]
 
@@ -49,29 +49,13 @@ def outside_bmp(value: Any) -> bool:
     return isinstance(value, str) and any(ord(c) > 0xFFFF for c in value)
 
 
-def incorrect_string_value(value: str, column: str) -> str:
-    """MySQL's error for a 4-byte character in a 3-byte "utf8" column, as PDO reports it."""
-    first = next(c for c in value if ord(c) > 0xFFFF)
-    escaped = "".join(f"\\x{b:02X}" for b in first.encode("utf-8"))
-    return (f"SQLSTATE[HY000]: General error: 1366 Incorrect string value: '{escaped}' "
-            f"for column '{column}' at row 1")
 
+def production_crash(framework: str) -> Response:
+    """A crash as a production server shows it (APP_DEBUG off): a bare 500, no trace to leak.
 
-def doctrine_crash(value: str, column: str) -> Response:
-    """Symfony's debug page for the DBAL exception the user lookup throws on such a value."""
-    message = f"An exception occurred while executing a query: {incorrect_string_value(value, column)}"
-    return stack_trace_page(
-        "Doctrine\\DBAL\\Exception\\DriverException",
-        message,
-        [
-            "/var/www/vendor/doctrine/dbal/src/Connection.php(1943): "
-            "Doctrine\\DBAL\\Driver\\API\\MySQL\\ExceptionConverter->convert()",
-            "/var/www/vendor/doctrine/orm/src/Persisters/Entity/BasicEntityPersister.php(750): "
-            "Doctrine\\DBAL\\Connection->executeQuery()",
-            "/var/www/vendor/symfony/doctrine-bridge/Security/User/EntityUserProvider.php(61): "
-            "Doctrine\\ORM\\EntityRepository->findOneBy()",
-            "/var/www/vendor/symfony/security-http/Authenticator/Passport/Badge/UserBadge.php(101): "
-            "Symfony\\Bridge\\Doctrine\\Security\\User\\EntityUserProvider->loadUserByIdentifier()",
-            "{main}",
-        ],
-    )
+    ``symfony`` renders HtmlErrorRenderer's page; ``laravel`` answers a JSON client with
+    ``{"message": "Server Error"}``.
+    """
+    if framework == "laravel":
+        return laravel_json({"message": "Server Error"}, 500)
+    return symfony_error_page(500)
