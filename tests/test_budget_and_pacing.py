@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from authconform import resources
 from authconform.profile import Profile, load_profile
 from authconform.targets import TargetSettings, start
@@ -70,10 +68,14 @@ def proxied_run(flavour: str, profile_path: Path, run_authconform, *args: str, d
 # --- the failed-login cap ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("limit", [0, 2])
-def test_failed_login_cap_holds_over_every_suite(limit: int, tmp_path: Path, run_authconform):
-    """pch-sig with a tight cap: the target never sees more failed logins per account than the profile allows."""
-    path = profile_copy(tmp_path, "pch-sig", max_failed_logins=limit, requests_per_second=0)
+def capped_run(folder: Path, limit: int, run_authconform) -> tuple[dict, dict[str, int]]:
+    """A full pch-sig run with ``limits.max_failed_logins: limit``, and what the target saw per account.
+
+    Asserts the cap: no account got more failed logins than ``limit``, and the run's own count
+    (summary.json ``failed_logins``) is not lower than the target's.
+    """
+    folder.mkdir()
+    path = profile_copy(folder, "pch-sig", max_failed_logins=limit, requests_per_second=0)
     outcome, records, profile = proxied_run("pch-sig", path, run_authconform)
     assert profile.limits.max_failed_logins == limit
     seen = failed_logins(records, profile)
@@ -83,11 +85,33 @@ def test_failed_login_cap_holds_over_every_suite(limit: int, tmp_path: Path, run
     reported = outcome.summary["failed_logins"]
     for role, count in seen.items():
         assert reported.get(role, 0) >= count, f"the run reports {reported}, the target saw {seen}"
-    protected = [c for c in outcome.summary["checks"]
-                 if c["outcome"] == "skipped" and "to protect the account" in c["reason"]]
-    if limit == 0:
-        assert protected, "with no failed logins allowed, the checks that need one must skip"
-        assert all("limits.max_failed_logins=0" in c["reason"] for c in protected)
+    return outcome.summary, seen
+
+
+def held_back(summary: dict, limit: int) -> list[dict]:
+    """Checks skipped because the failed-login budget would not cover them."""
+    return [c for c in summary["checks"]
+            if c["outcome"] == "skipped" and f"limits.max_failed_logins={limit}" in c["reason"]]
+
+
+def test_no_failed_login_at_all_when_the_cap_is_zero(tmp_path: Path, run_authconform):
+    """max_failed_logins: 0 (a production account): the target sees no failed login; those checks skip."""
+    summary, _ = capped_run(tmp_path / "cap0", 0, run_authconform)
+    protected = [c for c in held_back(summary, 0) if "to protect the account" in c["reason"]]
+    assert protected, "with no failed logins allowed, the checks that need one must skip, saying why"
+
+
+def test_cap_holds_over_every_suite(tmp_path: Path, run_authconform):
+    """The suites together want more failed logins than 2; capped at 2 the target sees at most 2 per account.
+
+    The uncapped run (the profile default, 10) shows what every suite together spends; the capped
+    run shows the budget is shared: the checks past the cap are held back, whichever suite they are in.
+    """
+    _, wanted = capped_run(tmp_path / "cap10", 10, run_authconform)
+    summary, _ = capped_run(tmp_path / "cap2", 2, run_authconform)
+    if max(wanted.values()) > 2:
+        assert held_back(summary, 2), (f"uncapped the suites spent {wanted}; capped at 2 some check must be "
+                                       "held back with the reason")
 
 
 def test_invoiceninja_is_never_locked(tmp_path: Path, run_authconform):
