@@ -69,7 +69,10 @@ class Connection:
             return False
 
     def head(self, status: int, headers: list[tuple[str, str]] | tuple = ()) -> bool:
-        reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Unknown"
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = "Unknown"
         lines = [f"HTTP/1.1 {status} {reason}", *(f"{k}: {v}" for k, v in headers), "Connection: close"]
         return self.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
 
