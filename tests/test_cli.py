@@ -13,6 +13,7 @@ import pytest
 
 from authconform.targets import DEFECTS
 from tests.conftest import ROOT
+from tests.test_conformance import REAL_FINDINGS
 
 SERVED = [("pch-sig", "200-on-wrong-password", "LOGIN-401-BAD-PASSWORD"),
           ("chamilo", "different-message-for-unknown-user", "LOGIN-401-UNKNOWN-USER"),
@@ -53,7 +54,8 @@ def test_run_against_a_served_defective_target_names_the_check(flavour, defect, 
     assert outcome.code == 1, outcome.output[-2000:]
     assert check_id in outcome.output
     assert check_id in outcome.failed
-    assert outcome.failed == set(DEFECTS[defect].breaks[flavour])
+    # the real system's own findings (Invoice Ninja takes credentials from the query string) come on top
+    assert outcome.failed - REAL_FINDINGS.get(flavour, set()) == set(DEFECTS[defect].breaks[flavour])
     assert outcome.summary["target"]["embedded"] is False
 
 

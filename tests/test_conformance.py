@@ -30,6 +30,9 @@ def defect_run(flavour, defect, folder):
         # a skipped hash must stand out from loopback jitter: the real cost (20 000 rounds, ~4 ms) does,
         # 1 000 rounds (0.2 ms, under SEC-ENUM-TIMING's 1 ms threshold) do not
         return ["--profile", flavour]
+    if defect == "no-hsts":
+        # HSTS is about https answers: the target serves https with a certificate the run trusts
+        return ["--profile", flavour, *FAST, "--target-option", "tls=true"]
     if defect == "no-lockout":
         # only the opt-in lockout probe sees it: a profile that opts in, running that probe alone
         return ["--profile", str(opt_in_profile(flavour, folder)), *FAST, "-k", LOCKOUT_TEST]

@@ -2,7 +2,8 @@
 
 - SEC-LOCKOUT is opt-in, so the built-in profiles skip it; here each reference target is run with a
   profile written to tmp_path that opts in (tests/lockout_profile.py) and gives its throwaway account.
-- SEC-TRANSPORT-HSTS needs https: a reference target is served over TLS (a trustme CA) on loopback.
+- SEC-TRANSPORT-HSTS needs https: besides the embedded target's ``tls=true`` (tests/test_conformance.py),
+  a reference target the test serves itself over TLS (a trustme CA) is reached with --base-url.
 - SEC-TRANSPORT-TLS judges the profile's base_url; a target on a non-loopback address cannot be
   reached from this machine's tests (they only talk to loopback), so the check is called directly with
   documentation-range addresses, which nothing is sent to.
@@ -128,32 +129,17 @@ def test_plain_http_to_the_network_is_a_finding(base_url, finding):
 # --- SEC-TRANSPORT-HSTS over real TLS --------------------------------------------------------------
 
 
-class _HSTS:
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        async def with_hsts(message):
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message["headers"],
-                                                  (b"strict-transport-security", b"max-age=31536000")]}
-            await send(message)
-
-        await self.app(scope, receive, with_hsts)
-
-
 @pytest.fixture
 def tls_target(tmp_path):
-    """Serve pch-sig over https on loopback; yields a starter taking (add_hsts) and returning the URL."""
+    """Serve pch-sig over https on loopback, as a user would run it behind TLS; yields a starter returning the URL."""
     trustme = pytest.importorskip("trustme", reason="trustme (a dev dependency) makes the test certificate")
     ca = trustme.CA()
     pem = tmp_path / "server.pem"
     ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(pem))
     servers = []
 
-    def start(add_hsts: bool) -> str:
-        app = build_app("pch-sig", settings=None)
-        app = _HSTS(app) if add_hsts else app
+    def start(defects: list[str]) -> str:
+        app = build_app("pch-sig", defects)
         sock = bind("127.0.0.1", 0)
         config = uvicorn.Config(app, log_config=None, log_level="warning", lifespan="off", http="h11",
                                 ssl_certfile=str(pem), ssl_keyfile=str(pem))
@@ -172,18 +158,18 @@ def tls_target(tmp_path):
         thread.join(3)
 
 
-@pytest.mark.parametrize("add_hsts", [False, True])
-def test_hsts_on_https(tls_target, run_authconform, add_hsts):
-    url = tls_target(add_hsts)
+@pytest.mark.parametrize("defects", [[], ["no-hsts"]], ids=["clean", "no-hsts"])
+def test_hsts_on_https(tls_target, run_authconform, defects):
+    """A target the user serves over TLS (not the embedded one), reached with --base-url and --insecure."""
+    url = tls_target(defects)
     outcome = run_authconform("run", "--profile", "pch-sig", "--base-url", url, "--insecure",
                               "-k", "hsts or tls", env=environment("pch-sig", url))
     checks = {c["id"]: c for c in outcome.summary["checks"]}
     assert checks["SEC-TRANSPORT-TLS"]["outcome"] == "passed"
     hsts = checks["SEC-TRANSPORT-HSTS"]
-    if add_hsts:
+    if not defects:
         assert hsts["outcome"] == "passed", hsts["reason"]
     else:
-        # the real systems leave HSTS to the web server in front of them: the bare app has none
         assert hsts["outcome"] == "failed"
         assert "no Strict-Transport-Security header" in hsts["reason"]
 

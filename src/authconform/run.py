@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -181,7 +182,8 @@ def build_run(
         redactor=redactor,
         recorder=recorder,
         timeout=limits.timeout,
-        verify=not insecure,
+        verify=ssl.create_default_context(cafile=str(embedded.ca_file)) if getattr(embedded, "ca_file", None)
+        else not insecure,  # an embedded target serving https (tls=true) is trusted by its own certificate
         requests_per_second=requests_per_second / max(worker_count, 1) if requests_per_second else 0,
         max_body_bytes=limits.max_body_bytes,
         max_consecutive_timeouts=limits.max_consecutive_timeouts,

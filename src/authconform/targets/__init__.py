@@ -12,11 +12,12 @@ defect fails it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from types import TracebackType
 
 from starlette.types import ASGIApp
 
-from authconform.targets import chamilo, invoiceninja, pchsig
+from authconform.targets import chamilo, invoiceninja, pchsig, tls
 from authconform.targets.defects import DEFECTS, ActiveDefects, Defect, UnknownDefect, defects_for, select
 from authconform.targets.server import BackgroundServer, TargetStartError
 from authconform.targets.settings import FLAVOURS, TargetSettings, check_flavour
@@ -68,7 +69,8 @@ class RunningTarget:
         self.app = app
         self._server = server
         host = f"[{server.host}]" if ":" in server.host else server.host
-        self.url = f"http://{host}:{server.port}"
+        self.url = f"{server.scheme}://{host}:{server.port}"
+        self.ca_file: Path | None = None  # the certificate a client trusts when it serves https (settings.tls)
         self.env: dict[str, str] = environment(flavour, self.url, settings=settings)
 
     def stop(self) -> None:
@@ -105,9 +107,12 @@ def start(
     names = (defects,) if isinstance(defects, str) else tuple(defects)
     settings = settings or TargetSettings()
     app = build_app(flavour, names, settings=settings)
-    server = BackgroundServer(app, host, port)
+    certificate = tls.self_signed(host) if settings.tls else None
+    server = BackgroundServer(app, host, port, certificate=str(certificate.pem) if certificate else None)
     server.start()
-    return RunningTarget(flavour, names, server, app, settings)
+    target = RunningTarget(flavour, names, server, app, settings)
+    target.ca_file = certificate.cert_pem if certificate else None
+    return target
 
 
 __all__ = [

@@ -1,13 +1,15 @@
 """What the reference targets do right that a security review checks, and the defects that undo it.
 
 The clean targets send ``nosniff`` on JSON (:class:`~authconform.targets.responses.FrameworkHeaders`),
-grant no cross-origin access with credentials, and answer errors with production pages. Two ASGI
+grant no cross-origin access with credentials, answer errors with production pages and, served over
+https (``--target-option tls=true``), send HSTS as the TLS-terminating web server in front of a real
+deployment would (Symfony and Laravel leave it to that server). Two ASGI
 middlewares take that away when a security defect is on, so the flavour modules only add them to
 their middleware list:
 
-- :class:`SecurityHeaders`, outermost: drops ``X-Content-Type-Options`` (``no-nosniff``) and
-  reflects any ``Origin`` with credentials, granting every CORS preflight
-  (``cors-reflects-origin-with-credentials``);
+- :class:`SecurityHeaders`, outermost: adds HSTS to https answers (unless ``no-hsts``), drops
+  ``X-Content-Type-Options`` (``no-nosniff``) and reflects any ``Origin`` with credentials,
+  granting every CORS preflight (``cors-reflects-origin-with-credentials``);
 - :class:`DebugMode`, innermost: every 404 becomes the framework's debug answer, with the
   exception, its stack trace and the server's paths (``stack-trace-in-errors``). Being inside
   ``FrameworkHeaders``, the debug answer still gets the framework's usual headers.
@@ -35,16 +37,21 @@ def start_session(response: Response, cookie: str) -> Response:
     return response
 
 
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
 class SecurityHeaders:
-    """Outermost middleware: the header and CORS defects. Inert on a clean target."""
+    """Outermost middleware: HSTS over https, and the header and CORS defects. Inert on a clean http target."""
 
     def __init__(self, app: ASGIApp, defects: ActiveDefects):
         self.app = app
         self.strip_nosniff = security_defects.NO_NOSNIFF in defects
         self.reflect_origin = security_defects.CORS_REFLECTS_ORIGIN in defects
+        self.send_hsts = security_defects.NO_HSTS not in defects
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not (self.strip_nosniff or self.reflect_origin):
+        hsts = self.send_hsts and scope.get("scheme") == "https"
+        if scope["type"] != "http" or not (self.strip_nosniff or self.reflect_origin or hsts):
             await self.app(scope, receive, send)
             return
         request_headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -73,6 +80,8 @@ class SecurityHeaders:
                 if origin:
                     headers += [(b"access-control-allow-origin", origin.encode("latin-1")),
                                 (b"access-control-allow-credentials", b"true"), (b"vary", b"Origin")]
+                if hsts:
+                    headers.append(HSTS)
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -45,8 +45,10 @@ def bind(host: str, port: int) -> socket.socket:
 class BackgroundServer:
     """One uvicorn server on its own thread and event loop."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *, certificate: str | None = None):
+        """``certificate``: a PEM file with the key and certificate, to serve https instead of http."""
         self.host = host
+        self.scheme = "https" if certificate else "http"
         self.socket = bind(host, port)
         self.port: int = self.socket.getsockname()[1]
         config = uvicorn.Config(
@@ -59,6 +61,8 @@ class BackgroundServer:
             ws="none",
             loop="asyncio",
             server_header=False,
+            ssl_certfile=certificate,
+            ssl_keyfile=certificate,
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)

@@ -36,6 +36,7 @@ class TargetSettings:
     refresh_reuse_detection: bool = True
     refresh_return_expiration: bool = True
     api_secret: str | None = DEFAULT_API_SECRET
+    tls: bool = False  # serve https with a fresh self-signed certificate the run's client trusts
 
     def access_ttl_for(self, flavour: str) -> int | None:
         """Seconds between ``iat`` and ``exp`` of an access token, or ``None`` for no expiry."""

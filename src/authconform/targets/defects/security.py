@@ -1,7 +1,8 @@
 """Defects a security review looks for: each one proves one SEC-* check.
 
-Two of them need more than the fast default run to show (tests/test_conformance.py gives them
-what they need): ``skip-hash-for-unknown-user`` is a timing gap of one password hash, so it runs at
+Three of them need more than the fast default run to show (tests/test_conformance.py gives them
+what they need): ``no-hsts`` is seen only over https, so it runs with ``--target-option tls=true``;
+``skip-hash-for-unknown-user`` is a timing gap of one password hash, so it runs at
 the real cost (20 000 PBKDF2 rounds, about 4 ms) rather than the 1 000 rounds that keep the other
 runs fast; ``no-lockout`` is seen only by the opt-in lockout probe, so it runs with a profile that
 opts in (tests/lockout_profile.py). PCH-SIG has no lockout to take away: neither the seed nor
@@ -71,6 +72,13 @@ CREDENTIALS_IN_QUERY = register(
     body lacks them, as Laravel's merged input does (so real Invoice Ninja already behaves this
     way, and its reference target with it: there this is no defect but the real system).""",
     breaks=_same(LEXIK, "SEC-CREDENTIALS-IN-QUERY"),
+)
+
+NO_HSTS = register(
+    "no-hsts",
+    description="""Served over https (--target-option tls=true, as tests/test_conformance.py runs it),
+    answers carry no Strict-Transport-Security: the web server in front never set it.""",
+    breaks=_same(ALL, "SEC-TRANSPORT-HSTS"),
 )
 
 STACK_TRACE_IN_ERRORS = register(
