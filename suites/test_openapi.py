@@ -251,17 +251,17 @@ def test_fuzzed_login_and_refresh(document, profile, run, target):
                     "(see OPENAPI-LOGIN-DOCUMENTED): nothing to fuzz")
     failed = [r for r in reports if r.failure is not None]
     if failed:
-        parts = []
+        # the first line is the finding (summary.json keeps it); the request and curl line follow
+        heads, details = [], []
         for report in failed:
             failure = report.failure
             counts = ", ".join(f"{n} ×{c}" for n, c in sorted(report.by_check.items()))
-            parts.append(
-                f"{report.operation}: {report.failing} of {report.sent} fuzzed requests failed ({counts}). "
-                f"Smallest failing request:\n{failure.request}\n→ {failure.answer}\n"
-                f"problems: {'; '.join(failure.problems)}\nreproduce: {failure.curl}"
-            )
-        expect.fail("expected every fuzzed request to get a documented, conforming, non-5xx answer:\n"
-                    + "\n\n".join(parts))
+            heads.append(f"{report.operation}: {report.failing} of {report.sent} fuzzed requests failed ({counts}); "
+                         f"smallest: {failure.request.splitlines()[-1][:160]} → {failure.answer[:160]}")
+            details.append(f"{report.operation}, smallest failing request:\n{failure.request}\n→ {failure.answer}\n"
+                           f"problems: {'; '.join(failure.problems)}\nreproduce: {failure.curl}")
+        expect.fail("expected every fuzzed request to get a documented, conforming, non-5xx answer: "
+                    + " | ".join(heads) + "\n\n" + "\n\n".join(details))
     if sum(r.sent for r in reports) == 0:
         spared = sum(r.not_sent_for_budget for r in reports)
         pytest.skip(f"no fuzzed request could be sent ({spared} carried a profile account's identity and the "
