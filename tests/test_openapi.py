@@ -1,0 +1,178 @@
+"""The OpenAPI suite's machinery: where a spec is found, Swagger 2.0 and file specs, and lazy imports.
+
+The suite's verdicts on the reference targets are proven in test_conformance.py (clean targets pass,
+each OpenAPI defect fails exactly its checks). Here: a plain run whose profile has no ``openapi``
+section never imports schemathesis, hypothesis or the validators, and skips the OpenAPI checks
+with the reason; a profile may name a file instead of a path on the target; a Swagger 2.0
+document is read, validated, fuzzed and used to judge the run's exchanges.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from authconform.openapi import Document, SpecUnavailable, locate, parse
+from authconform.targets.defects import select
+from authconform.targets.openapi import pchsig
+
+from .conftest import ROOT
+
+FAST = ["--target-option", "hash_iterations=1000"]
+HEAVY = ("schemathesis", "hypothesis", "openapi_spec_validator", "openapi_schema_validator")
+PROBE = f'''
+import json, os, sys
+
+def pytest_sessionfinish(session):
+    loaded = sorted({{name.split(".")[0] for name in sys.modules}} & set({HEAVY!r}))
+    with open(os.environ["AUTHCONFORM_IMPORT_PROBE"], "w") as handle:
+        json.dump(loaded, handle)
+'''
+
+
+def _profile_copy(tmp_path: Path, openapi: dict | None) -> Path:
+    """profiles/pch-sig.yaml with its openapi section replaced (or removed), beside nothing else."""
+    data = yaml.safe_load((ROOT / "profiles" / "pch-sig.yaml").read_text())
+    data.pop("openapi", None)
+    if openapi is not None:
+        data["openapi"] = openapi
+    path = tmp_path / "profile" / "pch-sig-copy.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _probe_env(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    folder = tmp_path / "probe"
+    folder.mkdir()
+    (folder / "authconform_import_probe.py").write_text(PROBE)
+    found = tmp_path / "imported.json"
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])),
+           "AUTHCONFORM_IMPORT_PROBE": str(found)}
+    return env, found
+
+
+def test_plain_run_never_imports_schemathesis_and_skips_openapi(tmp_path, run_authconform):
+    profile = _profile_copy(tmp_path, None)
+    env, found = _probe_env(tmp_path)
+    outcome = run_authconform("run", "--profile", str(profile), *FAST, "--", "-p", "authconform_import_probe",
+                              env=env)
+    assert outcome.summary is not None, outcome.output[-3000:]
+    assert json.loads(found.read_text()) == [], "a run without an openapi section imported these"
+    skipped = outcome.reasons("skipped")
+    openapi_checks = {c["id"] for c in outcome.summary["checks"] if c["id"].startswith("OPENAPI-")}
+    assert openapi_checks == {"OPENAPI-SPEC-VALID", "OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-EXCHANGES-CONFORM",
+                              "OPENAPI-FUZZ"}
+    for check_id in openapi_checks:
+        assert "no openapi section" in skipped.get(check_id, ""), (check_id, skipped.get(check_id))
+
+
+def test_the_import_probe_sees_schemathesis_when_the_suite_fuzzes(tmp_path, run_authconform):
+    """The control for the test above: the same probe does see the imports of a run that fuzzes."""
+    env, found = _probe_env(tmp_path)
+    outcome = run_authconform("run", "--profile", "pch-sig", *FAST, "-k", "fuzzed", "--",
+                              "-p", "authconform_import_probe", env=env)
+    assert outcome.summary is not None, outcome.output[-3000:]
+    assert {c["id"]: c["outcome"] for c in outcome.summary["checks"]} == {"OPENAPI-FUZZ": "passed"}
+    assert {"schemathesis", "hypothesis"} <= set(json.loads(found.read_text()))
+
+
+def swagger2_document() -> dict:
+    """PCH-SIG's login and refresh as a Swagger 2.0 document (NelmioApiDocBundle 3 wrote this dialect)."""
+    error = {"$ref": "#/definitions/Error"}
+    return {
+        "swagger": "2.0",
+        "info": {"title": "PCH-SIG API", "version": "1.0.0"},
+        "basePath": "/api",
+        "consumes": ["application/json"],
+        "produces": ["application/json"],
+        "paths": {
+            "/login": {"post": {
+                "operationId": "login",
+                "produces": ["application/json", "text/html"],
+                "parameters": [{"in": "body", "name": "credentials", "required": True, "schema": {
+                    "type": "object", "required": ["email", "password"],
+                    "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}}],
+                "responses": {
+                    "200": {"description": "Token pair and user", "schema": {
+                        "type": "object", "required": ["token", "refresh_token", "user"],
+                        "properties": {"token": {"type": "string"}, "refresh_token": {"type": "string"},
+                                       "user": {"$ref": "#/definitions/User"}}}},
+                    "400": {"description": "Missing data", "schema": error},
+                    "401": {"description": "Invalid credentials", "schema": error},
+                    "403": {"description": "Account disabled", "schema": error},
+                    "404": {"description": "Not JSON: no route", "schema": {"type": "string"}},
+                },
+            }},
+            "/token/refresh": {"post": {
+                "operationId": "refreshToken",
+                "parameters": [{"in": "body", "name": "body", "required": True, "schema": {
+                    "type": "object", "required": ["refresh_token"],
+                    "properties": {"refresh_token": {"type": "string"}}}}],
+                "responses": {
+                    "200": {"description": "New token pair", "schema": {
+                        "type": "object", "required": ["token", "refresh_token"],
+                        "properties": {"token": {"type": "string"}, "refresh_token": {"type": "string"}}}},
+                    "401": {"description": "Refused", "schema": error},
+                },
+            }},
+        },
+        "definitions": {
+            "User": {"type": "object", "required": ["id", "email", "nomComplet", "roles"],
+                     "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
+                                    "nomComplet": {"type": "string"},
+                                    "roles": {"type": "array", "items": {"type": "string"}}}},
+            "Error": {"type": "object", "required": ["code", "message"],
+                      "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}},
+        },
+    }
+
+
+def test_a_swagger2_file_spec_drives_the_whole_suite(tmp_path, run_authconform):
+    """A relative file next to the profile, in Swagger 2.0: validated, fuzzed, and judging every exchange."""
+    profile = _profile_copy(tmp_path, {"spec": "pch-sig-swagger.yaml", "fuzz_examples": 20})
+    (profile.parent / "pch-sig-swagger.yaml").write_text(yaml.safe_dump(swagger2_document()))
+    outcome = run_authconform("run", "--profile", str(profile), *FAST, "-k", "login or openapi")
+    assert outcome.summary is not None, outcome.output[-3000:]
+    outcomes = {c["id"]: c["outcome"] for c in outcome.summary["checks"] if c["id"].startswith("OPENAPI-")}
+    assert outcomes == dict.fromkeys(outcomes, "passed") and len(outcomes) == 4, outcome.summary["checks"]
+    drifted = run_authconform("run", "--profile", str(profile), *FAST, "-k", "login or openapi",
+                              "--defect", "schema-drift")
+    assert drifted.failed == {"OPENAPI-EXCHANGES-CONFORM"}
+    reason = drifted.summary and next(c["reason"] for c in drifted.summary["checks"]
+                                      if c["id"] == "OPENAPI-EXCHANGES-CONFORM")
+    assert "at $.user.nomComplet: missing" in reason, reason
+
+
+def test_where_a_spec_is_looked_for():
+    assert locate("/api/docs.jsonopenapi") == ("target", "/api/docs.jsonopenapi")
+    assert locate("https://example.org/openapi.json") == ("url", "https://example.org/openapi.json")
+    assert locate("openapi/api-docs.yaml") == ("file", "openapi/api-docs.yaml")
+    assert locate("file:///srv/spec.yaml") == ("file", "/srv/spec.yaml")
+
+
+def test_yaml_status_keys_are_read_as_strings():
+    text = b"openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n" \
+           b"        200: {description: ok}\n"
+    document = Document(parse(text, ".yaml", "test"), "test")
+    assert document.find("GET", "/x").response_key(200) == "200"
+    with pytest.raises(SpecUnavailable, match="not an OpenAPI document"):
+        parse(b'{"title": "a JSON Schema, not OpenAPI"}', ".json", "test")
+
+
+def test_findings_name_the_json_path_and_never_a_token():
+    document = Document(pchsig.document(select("pch-sig", [])), "test")
+    login = document.find("POST", "/api/login")
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    body = json.dumps({"token": 7, "refresh_token": jwt, "user": {"id": "1", "email": "e", "roles": []}})
+    problems = document.response_problems(login, 200, "application/json", body.encode())
+    assert "at $.token: type 'string' does not hold for 7" in problems
+    assert "at $.user.nomComplet: missing (the document requires it)" in problems
+    assert "at $.user.id: type 'integer' does not hold for string '1'" in problems
+    assert not any(jwt in p for p in problems)
+    assert document.response_problems(login, 418, "application/json", b"{}") == [
+        "status 418 is not documented (documented: 200, 400, 401, 403, 404)"]
