@@ -62,7 +62,9 @@ def test_defect_fails_exactly_its_checks(flavour, defect, run_authconform, tmp_p
 
     outcome = run_authconform("run", *defect_run(flavour, defect, tmp_path / "profiles"), "--defect", defect)
     assert outcome.summary is not None, outcome.output[-3000:]
-    expected = set(DEFECTS[defect].breaks[flavour]) | real_findings(flavour, outcome)
+    # a real finding fails on the clean target (asserted above); a defect that refuses every login (the
+    # right secret refused) may hide it, so in a defect run it is tolerated, not required
+    expected = set(DEFECTS[defect].breaks[flavour]) | (real_findings(flavour, outcome) & outcome.failed)
     assert outcome.failed == expected, (
         f"{flavour} with defect {defect}: expected exactly {sorted(expected)} to fail, "
         f"got {sorted(outcome.failed)}; reasons: "
