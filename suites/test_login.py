@@ -33,7 +33,7 @@ def valid_answer(login):
 @pytest.fixture
 def success(valid_answer, profile):
     """The valid login's answer, once it has the success status (LOGIN-OK-STATUS checks that)."""
-    if valid_answer.status != profile.login.success.status:
+    if not valid_answer.ok or valid_answer.status != profile.login.success.status:
         pytest.skip(f"needs a successful login; it answered {valid_answer.describe(80)} (see LOGIN-OK-STATUS)")
     return valid_answer
 

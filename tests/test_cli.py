@@ -97,3 +97,10 @@ def test_init_writes_a_profile_that_loads(tmp_path):
                    check=True, cwd=ROOT, timeout=60)
     profile = load_profile(out, {"LOGIN_USER": "u", "LOGIN_PASSWORD": "p-123"})
     assert profile.name == "mine"
+
+
+def test_a_selection_of_no_check_is_not_conformant(run_authconform):
+    outcome = run_authconform("run", "--profile", "pch-sig", "-k", "NO_SUCH_CHECK_ANYWHERE",
+                              "--target-option", "hash_iterations=1000")
+    assert outcome.code == 2, outcome.output[-2000:]
+    assert outcome.summary["verdict"].startswith("not checked: no check was selected")

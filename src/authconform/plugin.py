@@ -311,6 +311,9 @@ class Bookkeeper:
         finished = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
         if exitstatus not in finished and self.run.broken is None:
             self.run.broken = f"pytest stopped the run (exit status {int(exitstatus)})"
+        if not self.run.results and not self.run.unreachable and self.run.broken is None:
+            # a gate must not pass on a -k expression (or an empty suites folder) that selected nothing
+            self.run.broken = "no check was selected (check the -k expression and the suites folder)"
         if self.run.broken:
             session.exitstatus = summary.EXIT_USAGE
         summary.write(self.run)
