@@ -233,7 +233,7 @@ def test_fuzzed_login_and_refresh(document, profile, run, target):
 
         from authconform.fuzz import fuzz_operation
     except ImportError as exc:
-        pytest.skip(f"fuzzing needs schemathesis ({exc.name} is not installed): pip install 'authconform[openapi]'")
+        pytest.skip(f"fuzzing needs schemathesis ({exc.name} is not installed): pip install schemathesis")
     identities = [a.identity for a in (profile.account(r) for r in ("valid", "disabled", "lockout")) if a]
     reports = []
     for name, _method, _path, _source, operation in _operations(document, profile, run):

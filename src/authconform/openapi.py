@@ -38,7 +38,7 @@ class SpecUnavailable(Exception):
 
 
 class ValidatorMissing(Exception):
-    """openapi-spec-validator is not installed (``pip install 'authconform[openapi]'``)."""
+    """openapi-spec-validator is not installed (``pip install schemathesis openapi-spec-validator``)."""
 
 
 def _pointer(*parts: str) -> str:
@@ -277,7 +277,7 @@ class Document:
         except ImportError as exc:
             raise ValidatorMissing(
                 f"validating an OpenAPI document needs openapi-spec-validator ({exc.name} is not installed): "
-                "pip install 'authconform[openapi]'"
+                "pip install schemathesis openapi-spec-validator"
             ) from None
         try:
             cls = get_validator_cls(self.raw)

@@ -119,10 +119,5 @@ __all__ = [
     "select",
 ]
 
-# Each module below registers its defects when imported. One line per module.
-from authconform.targets.defects import login  # noqa: E402,F401
-from authconform.targets.defects import security  # noqa: E402,F401
-from authconform.targets.defects import openapi  # noqa: E402,F401
-from authconform.targets.defects import refresh  # noqa: E402,F401
-from authconform.targets.defects import secret  # noqa: E402,F401
-from authconform.targets.defects import token  # noqa: E402,F401
+# Each module below registers its defects when imported: add a module, then its name here.
+from authconform.targets.defects import login, openapi, refresh, secret, security, token  # noqa: E402,F401,I001

@@ -2,9 +2,10 @@
 
 ``breaks`` lists the LOGIN-* checks a defect must fail. A defect that damages the success
 answer (status, token) also starves checks of other suites that need a working login; those
-are not listed here, only the login checks this module was written to prove, and the checks that
-see the same fault from another side (SEC-*, and OPENAPI-* where the target's OpenAPI document
-says otherwise).
+skip and are not listed here. Listed are the login checks this module was written to prove, and
+the checks that see the same fault from another side: SEC-*, OPENAPI-* where the target's OpenAPI
+document says otherwise, and on invoiceninja the SECRET-* and HEADERS-* checks, which send logins of
+their own and judge those answers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 from authconform.targets.defects import register
 
 ALL = ("chamilo", "invoiceninja", "pch-sig")
+# invoiceninja checks that log in themselves (with the right secret, the header name in lower case, without
+# X-Requested-With) and expect the success answer: a damaged success answer fails them too
+NINJA_OWN_LOGINS = {"SECRET-RIGHT-ACCEPTED", "SECRET-NAME-CASE-INSENSITIVE", "HEADERS-REQUIRED-LOGIN"}
 LEXIK = ("chamilo", "pch-sig")
 
 
@@ -33,7 +37,8 @@ LOGIN_CREATED = register(
         "pch-sig": {"LOGIN-OK-STATUS", "OPENAPI-LOGIN-DOCUMENTED"},
         "chamilo": {"LOGIN-OK-STATUS", "OPENAPI-LOGIN-DOCUMENTED"},
         # the document's `default` response covers a 201, but its Error body has no "message"
-        "invoiceninja": {"LOGIN-OK-STATUS", "LOGIN-DISABLED-REFUSED", "OPENAPI-EXCHANGES-CONFORM"},
+        "invoiceninja": {"LOGIN-OK-STATUS", "LOGIN-DISABLED-REFUSED", "OPENAPI-EXCHANGES-CONFORM",
+                         *NINJA_OWN_LOGINS},
     },
 )
 
@@ -61,7 +66,7 @@ EMPTY_TOKEN = register(
     description="""A successful login returns the token as an empty string ("" at /token, or at
     /data/0/token/token on invoiceninja); every success schema demands a JWT (or 64 characters),
     so LOGIN-OK-SCHEMA fails with LOGIN-OK-TOKEN.""",
-    breaks=_same(ALL, "LOGIN-OK-TOKEN", "LOGIN-OK-SCHEMA"),
+    breaks=_plus(_same(ALL, "LOGIN-OK-TOKEN", "LOGIN-OK-SCHEMA"), {"invoiceninja": NINJA_OWN_LOGINS}),
 )
 
 PASSWORD_ECHO = register(
@@ -79,7 +84,8 @@ MISSING_FIELD_500 = register(
     # the fuzzer's seeded requests drop a required key on the Lexik documents (not within invoiceninja's
     # budget); invoiceninja documents 5XX as JSON, and the crash page a non-JSON client gets is HTML
     breaks=_plus(_same(ALL, "LOGIN-MISSING-FIELD", "SEC-ERROR-LEAK"),
-                 {**{f: {"OPENAPI-FUZZ"} for f in LEXIK}, "invoiceninja": {"OPENAPI-EXCHANGES-CONFORM"}}),
+                 {**{f: {"OPENAPI-FUZZ"} for f in LEXIK},
+                  "invoiceninja": {"OPENAPI-EXCHANGES-CONFORM", "HEADERS-REQUIRED-LOGIN"}}),
 )
 
 EMPTY_BODY_500 = register(
@@ -118,8 +124,9 @@ HTML_ERROR_PAGE = register(
     description="""Every validation error of the login (missing key, wrong type, empty or
     malformed body: 400 on Lexik flavours, 422 on invoiceninja) is the framework's HTML error
     page (text/html) with the same status, instead of the JSON error body.""",
-    breaks=_same(ALL, "LOGIN-MISSING-FIELD", "LOGIN-EMPTY-BODY", "LOGIN-MALFORMED-JSON", "LOGIN-WRONG-TYPE",
-                 "OPENAPI-EXCHANGES-CONFORM", "OPENAPI-FUZZ"),
+    # on invoiceninja the validation error a client without X-Requested-With gets is a 302 redirect, not a page
+    breaks=_plus(_same(ALL, "LOGIN-MISSING-FIELD", "LOGIN-EMPTY-BODY", "LOGIN-MALFORMED-JSON", "LOGIN-WRONG-TYPE",
+                       "OPENAPI-EXCHANGES-CONFORM", "OPENAPI-FUZZ"), {"invoiceninja": {"HEADERS-REQUIRED-LOGIN"}}),
 )
 
 WRONG_PASSWORD_LOGS_IN = register(
