@@ -15,13 +15,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from authconform.targets import hardening, lexik
+from authconform.targets import lexik
 from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
@@ -31,7 +29,7 @@ from authconform.targets.defects import token as token_defects
 from authconform.targets.keypairs import key_pair
 from authconform.targets.openapi import chamilo as chamilo_openapi
 from authconform.targets.openapi import document_route, outside_bmp, production_crash
-from authconform.targets.responses import FrameworkHeaders, php_json, symfony_error_page, symfony_json
+from authconform.targets.responses import php_json, symfony_error_page, symfony_json
 from authconform.targets.routes import any_method
 from authconform.targets.settings import TargetSettings
 from authconform.targets.throttle import FixedWindowCounter
@@ -88,26 +86,12 @@ class ChamiloTarget:
         self._sessions_lock = threading.Lock()
 
     def app(self) -> Starlette:
-        async def symfony_http_error(request: Request, exc: Exception) -> Response:
-            assert isinstance(exc, HTTPException)
-            return symfony_error_page(exc.status_code, exc.headers)
-
-        app = Starlette(
-            routes=[
-                any_method("/api/authentication_token", self.login),
-                Route("/api/users", self.users, methods=["GET"]),
-                document_route(chamilo_openapi.PATH, chamilo_openapi.document, self.defects,
-                               media_type=chamilo_openapi.MEDIA_TYPE),
-            ],
-            middleware=[
-                Middleware(hardening.SecurityHeaders, defects=self.defects),
-                Middleware(FrameworkHeaders),
-                Middleware(hardening.DebugMode, defects=self.defects, framework=hardening.SYMFONY),
-            ],
-            exception_handlers={404: symfony_http_error, 405: symfony_http_error},
-        )
-        app.state.target = self
-        return app
+        return lexik.symfony_app(self, [
+            any_method("/api/authentication_token", self.login),
+            Route("/api/users", self.users, methods=["GET"]),
+            document_route(chamilo_openapi.PATH, chamilo_openapi.document, self.defects,
+                           media_type=chamilo_openapi.MEDIA_TYPE),
+        ])
 
     # --- login -------------------------------------------------------------------------------
 

@@ -19,9 +19,14 @@ from typing import Any
 
 import jwt
 from jwt.algorithms import RSAAlgorithm
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 
+from authconform.targets import hardening
 from authconform.targets.accounts import Account
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
@@ -32,6 +37,7 @@ from authconform.targets.keypairs import KeyPair
 from authconform.targets.responses import (
     HTML,
     JSON,
+    FrameworkHeaders,
     no_store,
     php_json,
     stack_trace_page,
@@ -470,3 +476,27 @@ def login_success(
     media = HTML if login_defects.LOGIN_CONTENT_TYPE_HTML in defects else JSON
     response = symfony_json(body, status, headers, media_type=media)
     return response if security_defects.TOKEN_RESPONSE_CACHEABLE in defects else no_store(response)
+
+
+def symfony_app(target: Any, routes: list[BaseRoute]) -> Starlette:
+    """A Symfony kernel's HTTP surface around ``routes``: its headers, its debug mode, its 404/405 pages.
+
+    Both Lexik flavours (chamilo, pch-sig) run on Symfony; only their routes and bodies differ.
+    ``target.defects`` switches the hardening defects; ``app.state.target`` is the flavour's state.
+    """
+
+    async def symfony_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return symfony_error_page(exc.status_code, exc.headers)
+
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(hardening.SecurityHeaders, defects=target.defects),
+            Middleware(FrameworkHeaders),
+            Middleware(hardening.DebugMode, defects=target.defects, framework=hardening.SYMFONY),
+        ],
+        exception_handlers={404: symfony_http_error, 405: symfony_http_error},
+    )
+    app.state.target = target
+    return app

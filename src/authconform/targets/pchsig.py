@@ -14,13 +14,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from authconform.targets import hardening, lexik
+from authconform.targets import lexik
 from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
@@ -38,7 +36,7 @@ from authconform.targets.refresh import (
     attach_refresh_token,
     refresh,
 )
-from authconform.targets.responses import FrameworkHeaders, symfony_error_page, symfony_json
+from authconform.targets.responses import symfony_error_page, symfony_json
 from authconform.targets.routes import any_method
 from authconform.targets.settings import TargetSettings
 
@@ -86,27 +84,13 @@ class PchSigTarget:
         )
 
     def app(self) -> Starlette:
-        async def symfony_http_error(request: Request, exc: Exception) -> Response:
-            assert isinstance(exc, HTTPException)
-            return symfony_error_page(exc.status_code, exc.headers)
-
-        app = Starlette(
-            routes=[
-                any_method("/api/login", self.login),
-                Route("/api/me", self.me, methods=["GET"]),
-                any_method("/api/token/refresh", self.token_refresh),
-                document_route(pchsig_openapi.PATH, pchsig_openapi.document, self.defects,
-                               media_type=pchsig_openapi.MEDIA_TYPE),
-            ],
-            middleware=[
-                Middleware(hardening.SecurityHeaders, defects=self.defects),
-                Middleware(FrameworkHeaders),
-                Middleware(hardening.DebugMode, defects=self.defects, framework=hardening.SYMFONY),
-            ],
-            exception_handlers={404: symfony_http_error, 405: symfony_http_error},
-        )
-        app.state.target = self
-        return app
+        return lexik.symfony_app(self, [
+            any_method("/api/login", self.login),
+            Route("/api/me", self.me, methods=["GET"]),
+            any_method("/api/token/refresh", self.token_refresh),
+            document_route(pchsig_openapi.PATH, pchsig_openapi.document, self.defects,
+                           media_type=pchsig_openapi.MEDIA_TYPE),
+        ])
 
     # --- login -------------------------------------------------------------------------------
 
