@@ -104,3 +104,19 @@ def test_a_selection_of_no_check_is_not_conformant(run_authconform):
                               "--target-option", "hash_iterations=1000")
     assert outcome.code == 2, outcome.output[-2000:]
     assert outcome.summary["verdict"].startswith("not checked: no check was selected")
+
+
+@pytest.mark.parametrize(("defect", "code"), [(None, 0), ("200-on-wrong-password", 1)])
+def test_plain_pytest_with_a_profile_works_the_same_way(defect, code, tmp_path):
+    args = [sys.executable, "-m", "pytest", str(ROOT / "suites"), "-p", "no:cacheprovider", "-q",
+            "--profile", "pch-sig", "--report-dir", str(tmp_path), "--target-option", "hash_iterations=1000"]
+    if defect:
+        args += ["--defect", defect]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env={k: v for k, v in os.environ.items() if k != "TARGET_URL"})
+    assert done.returncode == code, done.stdout[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["exit_code"] == code
+    if defect:
+        assert {c["id"] for c in summary["checks"] if c["outcome"] == "failed"} == set(
+            DEFECTS[defect].breaks["pch-sig"])
