@@ -120,3 +120,12 @@ def test_plain_pytest_with_a_profile_works_the_same_way(defect, code, tmp_path):
     if defect:
         assert {c["id"] for c in summary["checks"] if c["outcome"] == "failed"} == set(
             DEFECTS[defect].breaks["pch-sig"])
+
+
+def test_list_defects_names_what_each_breaks():
+    done = subprocess.run([sys.executable, "-m", "authconform", "list", "--defects", "--format", "json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    rows = json.loads(done.stdout)
+    assert {(r["flavour"], r["defect"]) for r in rows} >= {("pch-sig", "accepts-alg-none"),
+                                                           ("invoiceninja", "secret-not-enforced")}
+    assert all(r["breaks"] and r["description"] for r in rows)

@@ -120,6 +120,8 @@ def command_compare(args: argparse.Namespace) -> int:
 
 
 def command_list(args: argparse.Namespace) -> int:
+    if args.defects:
+        return list_defects(args.format)
     from .checks import catalogue
 
     checks = catalogue()
@@ -131,6 +133,21 @@ def command_list(args: argparse.Namespace) -> int:
         width = max(len(c.id) for c in checks)
         for c in checks:
             print(f"{c.id:<{width}}  {c.severity:<6}  {c.title}  [{c.requirement}]")
+    return 0
+
+
+def list_defects(form: str) -> int:
+    """The reference targets' defect switches: what each one breaks, per flavour."""
+    from .targets import FLAVOURS, defects_for
+
+    rows = [(flavour, d.name, sorted(d.breaks[flavour]), d.description)
+            for flavour in FLAVOURS for d in defects_for(flavour)]
+    if form == "json":
+        print(json.dumps([{"flavour": f, "defect": n, "breaks": b, "description": t} for f, n, b, t in rows],
+                         indent=2))
+    else:
+        for flavour, name, breaks, description in rows:
+            print(f"{flavour:<13} {name:<40} breaks {', '.join(breaks)}\n{'':<14}{description}")
     return 0
 
 
@@ -245,6 +262,8 @@ def parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="print the check catalogue")
     listing.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    listing.add_argument("--defects", action="store_true",
+                         help="list the reference targets' defect switches instead of the checks")
     listing.set_defaults(handler=command_list)
 
     serve = commands.add_parser("serve", help="serve an embedded reference target")
