@@ -9,6 +9,7 @@ checks whose reasons say what went wrong (never a traceback), and no secret in a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
@@ -251,3 +252,31 @@ def test_hostile_profile_is_valid(tmp_path: Path):
                                                               "HOSTILE_API_SECRET": API_SECRET})
     assert profile.limits.timeout == TIMEOUT
     assert json.dumps(profile.to_dict())
+
+
+def test_a_host_that_drops_connection_attempts_is_unreachable(tmp_path: Path, run_authconform):
+    """A listener whose accept queue is full drops new SYNs, as a firewall does: exit 3, quickly."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    fillers = []
+    try:
+        for _ in range(4):  # fill the accept queue: later connection attempts get no answer at all
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(listener.getsockname())
+            fillers.append(filler)
+        time.sleep(0.2)
+        started = time.monotonic()
+        outcome = run_authconform("run", "--profile", str(write_profile(tmp_path, "syn-dropped", url)),
+                                  "--base-url", url,
+                                  env={"HOSTILE_PASSWORD": PASSWORD, "HOSTILE_API_SECRET": API_SECRET}, timeout=120)
+        took = time.monotonic() - started
+    finally:
+        for sock in [*fillers, listener]:
+            sock.close()
+    assert outcome.code == 3, outcome.output[-3000:]
+    assert "no connection within" in outcome.summary["unreachable"]
+    assert took < 60, f"the run took {took:.0f} s against a host that drops connection attempts"

@@ -275,6 +275,11 @@ class TargetClient:
                 received = self._read_body(response, started, exchange)
             finally:
                 response.close()
+        except httpx.ConnectTimeout:
+            # a host that silently drops the connection attempt is unreachable, not a slow server
+            exchange.error = (f"cannot connect to {self.origin}: no connection within {self.timeout:g} s "
+                              "(limits.timeout)")
+            exchange.error_kind = "connect"
         except httpx.TimeoutException:
             what = "answer body still arriving after" if exchange.status is not None else "no answer within"
             exchange.error, exchange.error_kind = f"{what} {self.timeout:g} s (limits.timeout)", "timeout"
@@ -298,7 +303,8 @@ class TargetClient:
 
     def _count_timeouts(self, exchange: Exchange) -> None:
         with self._timeouts_lock:
-            if exchange.error_kind != "timeout":
+            connect_timeout = exchange.error_kind == "connect" and exchange.elapsed >= self.timeout * 0.9
+            if exchange.error_kind != "timeout" and not connect_timeout:
                 self._timeouts_in_a_row = 0
                 return
             self._timeouts_in_a_row += 1
