@@ -66,6 +66,19 @@ def defects_for(flavour: str) -> list[Defect]:
     return sorted((d for d in DEFECTS.values() if flavour in d.flavours), key=lambda d: d.name)
 
 
+LEXIK = ("chamilo", "pch-sig")  # the Symfony + Lexik flavours
+
+
+def same(flavours: Iterable[str], *checks: str) -> dict[str, set[str]]:
+    """``breaks`` for a defect that fails the same checks on each of ``flavours``."""
+    return {flavour: set(checks) for flavour in flavours}
+
+
+def plus(breaks: Mapping[str, set[str]], extra: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    """``breaks`` with more checks on some flavours (what another suite also sees there)."""
+    return {flavour: checks | set(extra.get(flavour, ())) for flavour, checks in breaks.items()}
+
+
 class ActiveDefects:
     """The defects switched on for one target; ``defect in active`` is how server code asks."""
 

@@ -10,22 +10,14 @@ their own and judge those answers.
 
 from __future__ import annotations
 
-from authconform.targets.defects import register
+from authconform.targets.defects import LEXIK, plus, register, same
+from authconform.targets.settings import FLAVOURS as ALL
 
-ALL = ("chamilo", "invoiceninja", "pch-sig")
 # invoiceninja checks that log in themselves (with the right secret, the header name in lower case, without
 # X-Requested-With) and expect the success answer: a damaged success answer fails them too
 NINJA_OWN_LOGINS = {"SECRET-RIGHT-ACCEPTED", "SECRET-NAME-CASE-INSENSITIVE", "HEADERS-REQUIRED-LOGIN"}
-LEXIK = ("chamilo", "pch-sig")
 
 
-def _same(flavours: tuple[str, ...], *checks: str) -> dict[str, set[str]]:
-    return {flavour: set(checks) for flavour in flavours}
-
-
-def _plus(breaks: dict[str, set[str]], extra: dict[str, set[str]]) -> dict[str, set[str]]:
-    """``breaks`` with more checks per flavour: what the OpenAPI suite also sees (its document says otherwise)."""
-    return {flavour: checks | extra.get(flavour, set()) for flavour, checks in breaks.items()}
 
 
 LOGIN_CREATED = register(
@@ -46,7 +38,7 @@ LOGIN_CONTENT_TYPE_HTML = register(
     "login-content-type-html",
     description="""A successful login's body is still the JSON document but is labelled
     Content-Type: text/html; charset=UTF-8.""",
-    breaks=_same(ALL, "LOGIN-OK-CONTENT-TYPE", "OPENAPI-EXCHANGES-CONFORM"),
+    breaks=same(ALL, "LOGIN-OK-CONTENT-TYPE", "OPENAPI-EXCHANGES-CONFORM"),
 )
 
 LOGIN_BODY_MISSING_FIELD = register(
@@ -66,14 +58,14 @@ EMPTY_TOKEN = register(
     description="""A successful login returns the token as an empty string ("" at /token, or at
     /data/0/token/token on invoiceninja); every success schema demands a JWT (or 64 characters),
     so LOGIN-OK-SCHEMA fails with LOGIN-OK-TOKEN.""",
-    breaks=_plus(_same(ALL, "LOGIN-OK-TOKEN", "LOGIN-OK-SCHEMA"), {"invoiceninja": NINJA_OWN_LOGINS}),
+    breaks=plus(same(ALL, "LOGIN-OK-TOKEN", "LOGIN-OK-SCHEMA"), {"invoiceninja": NINJA_OWN_LOGINS}),
 )
 
 PASSWORD_ECHO = register(
     "password-echo",
     description="""The success body echoes the submitted password: user.password on pch-sig,
     a top-level "password" on chamilo, data[0].user.password on invoiceninja.""",
-    breaks=_same(ALL, "LOGIN-OK-NO-PASSWORD-ECHO"),
+    breaks=same(ALL, "LOGIN-OK-NO-PASSWORD-ECHO"),
 )
 
 MISSING_FIELD_500 = register(
@@ -83,7 +75,7 @@ MISSING_FIELD_500 = register(
     unparseable body is not affected.""",
     # the fuzzer's seeded requests drop a required key on the Lexik documents (not within invoiceninja's
     # budget); invoiceninja documents 5XX as JSON, and the crash page a non-JSON client gets is HTML
-    breaks=_plus(_same(ALL, "LOGIN-MISSING-FIELD", "SEC-ERROR-LEAK"),
+    breaks=plus(same(ALL, "LOGIN-MISSING-FIELD", "SEC-ERROR-LEAK"),
                  {**{f: {"OPENAPI-FUZZ"} for f in LEXIK},
                   "invoiceninja": {"OPENAPI-EXCHANGES-CONFORM", "HEADERS-REQUIRED-LOGIN"}}),
 )
@@ -92,7 +84,7 @@ EMPTY_BODY_500 = register(
     "500-on-empty-body",
     description="""A login request with a zero-length body crashes with 500 and a stack-trace
     page instead of the 400 "Invalid JSON." (422 missing fields on invoiceninja).""",
-    breaks=_same(ALL, "LOGIN-EMPTY-BODY", "SEC-ERROR-LEAK"),
+    breaks=same(ALL, "LOGIN-EMPTY-BODY", "SEC-ERROR-LEAK"),
 )
 
 MALFORMED_JSON_500 = register(
@@ -100,7 +92,7 @@ MALFORMED_JSON_500 = register(
     description="""A non-empty, valid UTF-8 login body that is not syntactically valid JSON crashes
     with 500 and a stack-trace page instead of the 400 "Invalid JSON." (422 missing fields on
     invoiceninja); invalid UTF-8 and valid JSON that is not an object are not affected.""",
-    breaks=_same(ALL, "LOGIN-MALFORMED-JSON", "SEC-ERROR-LEAK", "OPENAPI-FUZZ"),
+    breaks=same(ALL, "LOGIN-MALFORMED-JSON", "SEC-ERROR-LEAK", "OPENAPI-FUZZ"),
 )
 
 WRONG_TYPE_AS_401 = register(
@@ -108,7 +100,7 @@ WRONG_TYPE_AS_401 = register(
     description="""A non-string identity or password (number, boolean, null, array, object) is
     not rejected as a bad request but falls through to the credential check and gets the 401
     bad-credentials answer (invoiceninja does not count these attempts towards its lockout).""",
-    breaks=_same(ALL, "LOGIN-WRONG-TYPE"),
+    breaks=same(ALL, "LOGIN-WRONG-TYPE"),
 )
 
 NULL_FIELD_500 = register(
@@ -116,7 +108,7 @@ NULL_FIELD_500 = register(
     description="""A JSON null as identity or password crashes with 500 and a stack-trace page;
     every other wrong type still gets the right 400/422 answer.""",
     # within its seeded budget the fuzzer sends a null only to pch-sig's document
-    breaks=_plus(_same(ALL, "LOGIN-NO-5XX", "SEC-ERROR-LEAK"), {"pch-sig": {"OPENAPI-FUZZ"}}),
+    breaks=plus(same(ALL, "LOGIN-NO-5XX", "SEC-ERROR-LEAK"), {"pch-sig": {"OPENAPI-FUZZ"}}),
 )
 
 HTML_ERROR_PAGE = register(
@@ -125,7 +117,7 @@ HTML_ERROR_PAGE = register(
     malformed body: 400 on Lexik flavours, 422 on invoiceninja) is the framework's HTML error
     page (text/html) with the same status, instead of the JSON error body.""",
     # on invoiceninja the validation error a client without X-Requested-With gets is a 302 redirect, not a page
-    breaks=_plus(_same(ALL, "LOGIN-MISSING-FIELD", "LOGIN-EMPTY-BODY", "LOGIN-MALFORMED-JSON", "LOGIN-WRONG-TYPE",
+    breaks=plus(same(ALL, "LOGIN-MISSING-FIELD", "LOGIN-EMPTY-BODY", "LOGIN-MALFORMED-JSON", "LOGIN-WRONG-TYPE",
                        "OPENAPI-EXCHANGES-CONFORM", "OPENAPI-FUZZ"), {"invoiceninja": {"HEADERS-REQUIRED-LOGIN"}}),
 )
 
@@ -133,7 +125,7 @@ WRONG_PASSWORD_LOGS_IN = register(
     "200-on-wrong-password",
     description="""The password is never checked for an existing account: a wrong password
     logs in with 200 and a working token (account status checks still apply).""",
-    breaks=_same(ALL, "LOGIN-401-BAD-PASSWORD", "LOGIN-401-SAME-MESSAGE", "SEC-ENUM-RESPONSE"),
+    breaks=same(ALL, "LOGIN-401-BAD-PASSWORD", "LOGIN-401-SAME-MESSAGE", "SEC-ENUM-RESPONSE"),
 )
 
 TOKEN_IN_401_BODY = register(
@@ -141,7 +133,7 @@ TOKEN_IN_401_BODY = register(
     description="""The 401 for a wrong password also carries a valid token for that account,
     at the same JSON pointer as a successful login's token (/token, or /data/0/token/token on
     invoiceninja); status and message are unchanged.""",
-    breaks=_same(ALL, "LOGIN-401-BAD-PASSWORD", "SEC-ENUM-RESPONSE"),
+    breaks=same(ALL, "LOGIN-401-BAD-PASSWORD", "SEC-ENUM-RESPONSE"),
 )
 
 UNKNOWN_USER_MESSAGE = register(
@@ -149,7 +141,7 @@ UNKNOWN_USER_MESSAGE = register(
     description="""An unknown identity gets a 401 with a message of its own ("Username could
     not be found." on Lexik flavours, "No user with that email" on invoiceninja), which tells
     an attacker which accounts exist.""",
-    breaks=_same(ALL, "LOGIN-401-UNKNOWN-USER", "LOGIN-401-SAME-MESSAGE", "SEC-ENUM-RESPONSE"),
+    breaks=same(ALL, "LOGIN-401-UNKNOWN-USER", "LOGIN-401-SAME-MESSAGE", "SEC-ENUM-RESPONSE"),
 )
 
 UNKNOWN_USER_404 = register(
@@ -157,7 +149,7 @@ UNKNOWN_USER_404 = register(
     description="""An unknown identity gets 404 {"message":"User not found"} instead of the 401
     bad-credentials answer.""",
     # the Lexik documents give 404 to the router's HTML page only; invoiceninja's `default` covers it
-    breaks=_plus(_same(ALL, "LOGIN-401-UNKNOWN-USER", "LOGIN-401-SAME-MESSAGE", "SEC-ENUM-RESPONSE"),
+    breaks=plus(same(ALL, "LOGIN-401-UNKNOWN-USER", "LOGIN-401-SAME-MESSAGE", "SEC-ENUM-RESPONSE"),
                  {f: {"OPENAPI-EXCHANGES-CONFORM", "OPENAPI-FUZZ"} for f in LEXIK}),
 )
 
@@ -167,6 +159,6 @@ DISABLED_LOGS_IN = register(
     password and its token works on the protected endpoint (invoiceninja: the locked user's
     token is accepted instead of 403 "User access locked"). On pch-sig the same user checker
     guards the refresh firewall, so the disabled account's refresh token refreshes too.""",
-    breaks={**_same(ALL, "LOGIN-DISABLED-REFUSED"),
+    breaks={**same(ALL, "LOGIN-DISABLED-REFUSED"),
             "pch-sig": {"LOGIN-DISABLED-REFUSED", "REFRESH-DISABLED-ACCOUNT"}},
 )

@@ -11,22 +11,15 @@ Symfony's defaults throttle logins, which the opt-in probe reports on the clean 
 
 from __future__ import annotations
 
-from authconform.targets.defects import register
-
-ALL = ("chamilo", "invoiceninja", "pch-sig")
-LEXIK = ("chamilo", "pch-sig")
-
-
-def _same(flavours: tuple[str, ...], *checks: str) -> dict[str, set[str]]:
-    return {flavour: set(checks) for flavour in flavours}
-
+from authconform.targets.defects import LEXIK, register, same
+from authconform.targets.settings import FLAVOURS as ALL
 
 SET_COOKIE_ON_UNKNOWN_USER = register(
     "set-cookie-on-unknown-user",
     description="""The 401 for an unknown identity also starts a session (Set-Cookie: PHPSESSID on
     the Lexik flavours, laravel_session on invoiceninja) that the 401 for a wrong password does not:
     status, body and message are identical, the headers tell the two apart.""",
-    breaks=_same(ALL, "SEC-ENUM-RESPONSE"),
+    breaks=same(ALL, "SEC-ENUM-RESPONSE"),
 )
 
 SKIP_HASH_FOR_UNKNOWN_USER = register(
@@ -34,7 +27,7 @@ SKIP_HASH_FOR_UNKNOWN_USER = register(
     description="""An unknown identity is refused without hashing the password (no dummy hash), so
     it answers a whole password hash faster than a wrong password does: the quick exit real
     Symfony 5.4 takes (research/lexik-real.md: 3 ms against 450 ms).""",
-    breaks=_same(ALL, "SEC-ENUM-TIMING"),
+    breaks=same(ALL, "SEC-ENUM-TIMING"),
 )
 
 NO_LOCKOUT = register(
@@ -49,13 +42,13 @@ TOKEN_RESPONSE_CACHEABLE = register(
     "token-response-cacheable",
     description="""A successful login carries the framework's default Cache-Control: no-cache,
     private and no Pragma, instead of Cache-Control: no-store and Pragma: no-cache.""",
-    breaks=_same(ALL, "SEC-NO-STORE"),
+    breaks=same(ALL, "SEC-NO-STORE"),
 )
 
 NO_NOSNIFF = register(
     "no-nosniff",
     description="""No answer carries X-Content-Type-Options: nosniff, JSON ones included.""",
-    breaks=_same(ALL, "SEC-NOSNIFF"),
+    breaks=same(ALL, "SEC-NOSNIFF"),
 )
 
 CORS_REFLECTS_ORIGIN = register(
@@ -63,7 +56,7 @@ CORS_REFLECTS_ORIGIN = register(
     description="""Every answer echoes the request's Origin in Access-Control-Allow-Origin with
     Access-Control-Allow-Credentials: true, and a CORS preflight from any origin is granted: any web
     site can make a visitor's browser call the API with its cookies and read the answers.""",
-    breaks=_same(ALL, "SEC-CORS"),
+    breaks=same(ALL, "SEC-CORS"),
 )
 
 CREDENTIALS_IN_QUERY = register(
@@ -71,14 +64,14 @@ CREDENTIALS_IN_QUERY = register(
     description="""The login reads the identity and password from the query string when the JSON
     body lacks them, as Laravel's merged input does (so real Invoice Ninja already behaves this
     way, and its reference target with it: there this is no defect but the real system).""",
-    breaks=_same(LEXIK, "SEC-CREDENTIALS-IN-QUERY"),
+    breaks=same(LEXIK, "SEC-CREDENTIALS-IN-QUERY"),
 )
 
 NO_HSTS = register(
     "no-hsts",
     description="""Served over https (--target-option tls=true, as tests/test_conformance.py runs it),
     answers carry no Strict-Transport-Security: the web server in front never set it.""",
-    breaks=_same(ALL, "SEC-TRANSPORT-HSTS"),
+    breaks=same(ALL, "SEC-TRANSPORT-HSTS"),
 )
 
 STACK_TRACE_IN_ERRORS = register(
@@ -86,5 +79,5 @@ STACK_TRACE_IN_ERRORS = register(
     description="""Debug mode left on in production (APP_ENV=dev, APP_DEBUG=true): every 404 is
     the framework's debug answer, with the exception, its stack trace and the server's file paths
     (Symfony's exception page with X-Debug-Exception headers; Laravel's JSON trace or Ignition).""",
-    breaks=_same(ALL, "SEC-ERROR-LEAK"),
+    breaks=same(ALL, "SEC-ERROR-LEAK"),
 )

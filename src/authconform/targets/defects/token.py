@@ -8,15 +8,8 @@ the ones it starves as a side effect (a token signed the wrong way also fails TO
 
 from __future__ import annotations
 
-from authconform.targets.defects import register
-
-ALL = ("chamilo", "invoiceninja", "pch-sig")
-LEXIK = ("chamilo", "pch-sig")
-
-
-def _same(flavours: tuple[str, ...], *checks: str) -> dict[str, set[str]]:
-    return {flavour: set(checks) for flavour in flavours}
-
+from authconform.targets.defects import LEXIK, register, same
+from authconform.targets.settings import FLAVOURS as ALL
 
 # --- the issued token ---------------------------------------------------------------------------
 
@@ -35,7 +28,7 @@ PADDED_SEGMENTS = register(
 NO_TYP_HEADER = register(
     "no-typ-header",
     description="""The token's header is {"alg":"RS256"} with no typ.""",
-    breaks=_same(LEXIK, "TOKEN-TYP"),
+    breaks=same(LEXIK, "TOKEN-TYP"),
 )
 
 WEAK_HMAC_SECRET = register(
@@ -43,7 +36,7 @@ WEAK_HMAC_SECRET = register(
     description="""The server signs and verifies HS256 with the secret "secret" instead of RS256 with
     its key pair: the token's alg is not the profile's RS256, the profile's public key cannot verify
     it, and the secret is in every list of common JWT secrets.""",
-    breaks=_same(LEXIK, "TOKEN-ALG-ALLOWED", "TOKEN-SIGNATURE", "TOKEN-WEAK-HMAC-SECRET"),
+    breaks=same(LEXIK, "TOKEN-ALG-ALLOWED", "TOKEN-SIGNATURE", "TOKEN-WEAK-HMAC-SECRET"),
 )
 
 PSYCHIC_SIGNATURE = register(
@@ -51,27 +44,27 @@ PSYCHIC_SIGNATURE = register(
     description="""The server signs ES256 with an EC key and checks ECDSA like Java 15-18 before the
     April 2022 patch: a signature with r = 0 or s = 0 verifies any message (CVE-2022-21449). The
     token's alg is not the profile's RS256 and the profile's RSA key cannot verify it.""",
-    breaks=_same(LEXIK, "ACCESS-ES256-ZERO-SIGNATURE", "TOKEN-ALG-ALLOWED", "TOKEN-SIGNATURE"),
+    breaks=same(LEXIK, "ACCESS-ES256-ZERO-SIGNATURE", "TOKEN-ALG-ALLOWED", "TOKEN-SIGNATURE"),
 )
 
 NO_EXP_CLAIM = register(
     "no-exp-claim",
     description="""lexik's token_ttl is null: tokens carry no exp and never expire (the verifier
     still refuses a token whose exp, if present, has passed).""",
-    breaks=_same(LEXIK, "TOKEN-CLAIMS-REQUIRED", "TOKEN-EXP-LIFETIME"),
+    breaks=same(LEXIK, "TOKEN-CLAIMS-REQUIRED", "TOKEN-EXP-LIFETIME"),
 )
 
 LONG_LIFETIME = register(
     "long-lifetime",
     description="""Tokens live 30 days (token_ttl 2592000) instead of the profile's hour.""",
-    breaks=_same(LEXIK, "TOKEN-EXP-LIFETIME"),
+    breaks=same(LEXIK, "TOKEN-EXP-LIFETIME"),
 )
 
 SKEWED_IAT = register(
     "skewed-iat",
     description="""The token issuer's clock runs 10 minutes behind: iat (and exp with it) are 600 s
     early; the verifier keeps the right time, so the tokens still work.""",
-    breaks=_same(LEXIK, "TOKEN-IAT-NOW"),
+    breaks=same(LEXIK, "TOKEN-IAT-NOW"),
 )
 
 CLOCK_BEHIND = register(
@@ -79,21 +72,21 @@ CLOCK_BEHIND = register(
     description="""The JWT library reads a UTC-2 wall clock as UTC when it issues and when it checks
     tokens: a new token's iat is two hours old and its exp an hour past, yet the server itself
     accepts it (every other verifier sees an expired token).""",
-    breaks=_same(LEXIK, "TOKEN-IAT-NOW", "TOKEN-EXP-FUTURE"),
+    breaks=same(LEXIK, "TOKEN-IAT-NOW", "TOKEN-EXP-FUTURE"),
 )
 
 NBF_IN_FUTURE = register(
     "nbf-in-future",
     description="""Tokens carry nbf = iat + 120 s (an "activation delay"); the server's own lexik
     clock_skew of 300 s hides it, every other verifier refuses the new token for two minutes.""",
-    breaks=_same(LEXIK, "TOKEN-NBF"),
+    breaks=same(LEXIK, "TOKEN-NBF"),
 )
 
 PASSWORD_HASH_IN_CLAIMS = register(
     "password-hash-in-claims",
     description="""A JWTCreated listener copies the user's stored password hash into the token as a
     "password" claim, readable by anyone who holds the token.""",
-    breaks=_same(LEXIK, "TOKEN-FORBIDDEN-CLAIMS"),
+    breaks=same(LEXIK, "TOKEN-FORBIDDEN-CLAIMS"),
 )
 
 TOKEN_FOR_WRONG_USER = register(
@@ -111,7 +104,7 @@ SAME_TOKEN_EVERY_LOGIN = register(
     "same-token-every-login",
     description="""A login hands out the token it issued for that user before (cached until it
     expires) instead of a new one.""",
-    breaks=_same(ALL, "TOKEN-DISTINCT"),
+    breaks=same(ALL, "TOKEN-DISTINCT"),
 )
 
 VALID_TOKEN_REFUSED = register(
@@ -128,14 +121,14 @@ ACCEPTS_ALG_NONE = register(
     "accepts-alg-none",
     description="""A token whose header says alg none (any spelling) is taken unsigned; the parser
     still refuses an empty signature segment, so the forgeries that keep a signature get in.""",
-    breaks=_same(LEXIK, "ACCESS-ALG-NONE"),
+    breaks=same(LEXIK, "ACCESS-ALG-NONE"),
 )
 
 IGNORES_SIGNATURE = register(
     "ignores-signature",
     description="""The RS256 signature is never checked (the alg must still say RS256): a damaged
     signature or a rewritten payload under the original one is accepted.""",
-    breaks=_same(LEXIK, "ACCESS-SIGNATURE-STRIPPED", "ACCESS-PAYLOAD-TAMPERED"),
+    breaks=same(LEXIK, "ACCESS-SIGNATURE-STRIPPED", "ACCESS-PAYLOAD-TAMPERED"),
 )
 
 KEY_CONFUSION = register(
@@ -143,7 +136,7 @@ KEY_CONFUSION = register(
     description="""The verifier takes the algorithm from the token's header and uses its one key
     for it: an HS256 token is checked with the public key's PEM text as the HMAC secret
     (CVE-2016-10555).""",
-    breaks=_same(LEXIK, "ACCESS-KEY-CONFUSION"),
+    breaks=same(LEXIK, "ACCESS-KEY-CONFUSION"),
 )
 
 KID_INJECTION = register(
@@ -151,20 +144,20 @@ KID_INJECTION = register(
     description="""A kid header names a key file, joined unchecked to the key folder
     (config/jwt): "../../../../../../dev/null" or "/dev/null" reads an empty key, and an HS256
     token signed with that empty key verifies.""",
-    breaks=_same(LEXIK, "ACCESS-KID-INJECTION"),
+    breaks=same(LEXIK, "ACCESS-KID-INJECTION"),
 )
 
 ACCEPTS_EXPIRED = register(
     "accepts-expired",
     description="""exp is never compared with the clock: an expired token is accepted.""",
-    breaks=_same(LEXIK, "ACCESS-EXPIRED"),
+    breaks=same(LEXIK, "ACCESS-EXPIRED"),
 )
 
 NO_WWW_AUTHENTICATE = register(
     "no-www-authenticate",
     description="""The protected endpoint's 401 answers (no token, bad token) carry no
     WWW-Authenticate header (a failure listener rebuilds the response without it).""",
-    breaks=_same(LEXIK, "ACCESS-WWW-AUTHENTICATE"),
+    breaks=same(LEXIK, "ACCESS-WWW-AUTHENTICATE"),
 )
 
 NO_TOKEN_ACCEPTED = register(
@@ -198,12 +191,12 @@ LAX_AUTH_SCHEME = register(
     "lax-auth-scheme",
     description="""The credential is whatever follows the last space of the header, whatever the
     scheme (Basic, Token, none); Invoice Ninja also reads it from Authorization.""",
-    breaks=_same(ALL, "ACCESS-WRONG-SCHEME"),
+    breaks=same(ALL, "ACCESS-WRONG-SCHEME"),
 )
 
 TOKEN_IN_QUERY = register(
     "token-in-query-accepted",
     description="""The token is also read from the query string: lexik's query_parameter extractor
     (?bearer=) is switched on; Invoice Ninja reads ?api_token=.""",
-    breaks=_same(ALL, "ACCESS-TOKEN-IN-QUERY"),
+    breaks=same(ALL, "ACCESS-TOKEN-IN-QUERY"),
 )
