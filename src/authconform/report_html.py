@@ -183,7 +183,3 @@ def exchanges_html(exchanges: list[Exchange], redactor: Redactor, *, shared: lis
     blocks += [exchange_html(e, redactor, shared=True) for e in shared]
     return (f"<div class='ac-exchanges'><div class='ac-label'>HTTP exchanges ({count}) "
             "<span class='ac-note'>click one to open it</span></div>" + "".join(blocks) + "</div>")
-
-
-def exchanges_json(exchanges: list[Exchange], redactor: Redactor) -> str:
-    return json.dumps([e.to_dict(redactor) for e in exchanges], indent=2, ensure_ascii=False)
