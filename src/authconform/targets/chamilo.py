@@ -213,14 +213,4 @@ def build(settings: TargetSettings, defects: ActiveDefects) -> Starlette:
 
 def environment(settings: TargetSettings) -> dict[str, str]:
     """The variables profiles/chamilo.yaml reads (TARGET_URL is added by the runner)."""
-    keys = key_pair(FLAVOUR)
-    return {
-        "CHAMILO_USER": VALID.identity,
-        "CHAMILO_PASSWORD": VALID.password,
-        "CHAMILO_DISABLED_USER": DISABLED.identity,
-        "CHAMILO_DISABLED_PASSWORD": DISABLED.password,
-        "CHAMILO_LOCKOUT_USER": LOCKOUT.identity,
-        "CHAMILO_LOCKOUT_PASSWORD": LOCKOUT.password,
-        "CHAMILO_JWT_PUBLIC_KEY": str(keys.public_path),
-        "CHAMILO_JWT_PRIVATE_KEY": str(keys.private_path),
-    }
+    return lexik.environment("CHAMILO", key_pair(FLAVOUR), VALID, DISABLED, LOCKOUT)

@@ -500,3 +500,18 @@ def symfony_app(target: Any, routes: list[BaseRoute]) -> Starlette:
     )
     app.state.target = target
     return app
+
+
+def environment(prefix: str, keys: KeyPair, valid: Account, disabled: Account, lockout: Account) -> dict[str, str]:
+    """The variables a Lexik flavour's built-in profile reads: ``<PREFIX>_USER``, ``_PASSWORD``, the disabled and
+    lockout accounts, and the JWT key paths (TARGET_URL is added by the runner)."""
+    return {
+        f"{prefix}_USER": valid.identity,
+        f"{prefix}_PASSWORD": valid.password,
+        f"{prefix}_DISABLED_USER": disabled.identity,
+        f"{prefix}_DISABLED_PASSWORD": disabled.password,
+        f"{prefix}_LOCKOUT_USER": lockout.identity,
+        f"{prefix}_LOCKOUT_PASSWORD": lockout.password,
+        f"{prefix}_JWT_PUBLIC_KEY": str(keys.public_path),
+        f"{prefix}_JWT_PRIVATE_KEY": str(keys.private_path),
+    }

@@ -212,15 +212,5 @@ def build(settings: TargetSettings, defects: ActiveDefects) -> Starlette:
 
 def environment(settings: TargetSettings) -> dict[str, str]:
     """The variables profiles/pch-sig.yaml reads (TARGET_URL is added by the runner)."""
-    keys = key_pair(FLAVOUR)
-    return {
-        "PCH_USER": VALID.identity,
-        "PCH_PASSWORD": VALID.password,
-        "PCH_DISABLED_USER": DISABLED.identity,
-        "PCH_DISABLED_PASSWORD": DISABLED.password,
-        "PCH_LOCKOUT_USER": LOCKOUT.identity,
-        "PCH_LOCKOUT_PASSWORD": LOCKOUT.password,
-        "PCH_JWT_PUBLIC_KEY": str(keys.public_path),
-        "PCH_JWT_PRIVATE_KEY": str(keys.private_path),
-        "PCH_DISABLED_REFRESH_TOKEN": DISABLED_REFRESH_TOKEN,
-    }
+    return {**lexik.environment("PCH", key_pair(FLAVOUR), VALID, DISABLED, LOCKOUT),
+            "PCH_DISABLED_REFRESH_TOKEN": DISABLED_REFRESH_TOKEN}
