@@ -1,9 +1,10 @@
 """Access: the protected endpoint takes the valid token, and refuses everything else.
 
 The valid token is the run's shared login. The endpoint, method and credential scheme come from
-the profile's ``protected`` section (``bearer`` or ``header:<Name>``, as Invoice Ninja's
-X-API-TOKEN). Every forged token is sent once and recorded in the run's exchanges (signatures
-redacted), its purpose naming the variant; a finding lists each variant the server accepted.
+the profile's ``protected`` section (``bearer``, ``header:<Name>`` as Invoice Ninja's
+X-API-TOKEN, or ``authorization:<Scheme>`` as knox's ``Token``). Every forged token is sent once
+and recorded in the run's exchanges (signatures redacted), its purpose naming the variant; a
+finding lists each variant the server accepted.
 Before any forgery, the valid token itself must be accepted: a server that refuses everything
 would otherwise pass every forgery check without proving anything.
 """
@@ -165,6 +166,11 @@ def test_wrong_scheme_is_refused(accepted_token, endpoint, no_token_use, target,
     if scheme == "bearer":
         variants = [(f"Authorization: {name} <token>", {"Authorization": f"{name} {accepted_token}"})
                     for name in ("Basic", "Token", "JWT")]
+        variants.append(("Authorization: <token> with no scheme", {"Authorization": accepted_token}))
+    elif scheme.startswith("authorization:"):
+        own = scheme.split(":", 1)[1]
+        variants = [(f"Authorization: {name} <token>", {"Authorization": f"{name} {accepted_token}"})
+                    for name in ("Bearer", "Basic", "Token", "JWT") if name.lower() != own.lower()]
         variants.append(("Authorization: <token> with no scheme", {"Authorization": accepted_token}))
     else:
         name = scheme.split(":", 1)[1]

@@ -1,7 +1,8 @@
 """Calling the profile's protected endpoint with a credential, the way the profile says to send it.
 
-``protected.scheme`` is ``bearer`` (``Authorization: Bearer <token>``) or ``header:<Name>`` (Invoice
-Ninja sends the raw token in ``X-API-TOKEN``).
+``protected.scheme`` is ``bearer`` (``Authorization: Bearer <token>``), ``header:<Name>`` (Invoice
+Ninja sends the raw token in ``X-API-TOKEN``) or ``authorization:<Scheme>`` (``Authorization: <Scheme> <token>``
+with another auth-scheme: django-rest-knox and DRF's TokenAuthentication want ``Token``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ def credential_headers(profile: Profile, token: str) -> dict[str, str]:
     scheme = profile.protected.scheme
     if scheme.startswith("header:"):
         return {scheme.split(":", 1)[1]: token}
+    if scheme.startswith("authorization:"):
+        return {"Authorization": f"{scheme.split(':', 1)[1]} {token}"}
     return {"Authorization": f"Bearer {token}"}
 
 

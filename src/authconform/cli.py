@@ -212,7 +212,7 @@ token:
   lifetime: 3600
 protected:
   path: /api/me
-  scheme: bearer                  # bearer | header:<Name>
+  scheme: bearer                  # bearer | header:<Name> | authorization:<Scheme> (e.g. Token)
   rejected_status: 401
 limits:
   requests_per_second: 5
