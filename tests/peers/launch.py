@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULES = {
     "simplejwt": "tests.peers.simplejwt_app",
     "flask-jwt-extended": "tests.peers.flask_app",
+    "knox": "tests.peers.knox_app",
 }
 
 
