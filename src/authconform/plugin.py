@@ -91,6 +91,7 @@ def _xdist_workers(config: pytest.Config) -> int:
     return os.cpu_count() or 1
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: without pytest-xdist installed pluggy must not reject it
 def pytest_configure_node(node: Any) -> None:
     """xdist: workers write into the controller's report folder."""
     run = node.config.stash.get(RUN, None)
