@@ -148,3 +148,29 @@ def test_plain_pytest_k_expression_and_skip_check(tmp_path):
     assert not {"TOKEN-DISTINCT", "TOKEN-TYP"} & ran
     _assert_rest_not_selected(outcome, ran)
     assert outcome.code == 0, outcome.output[-3000:]
+
+
+# --- compare: a check not selected was not run ------------------------------------------------
+
+
+def test_compare_treats_not_selected_as_not_run(tmp_path):
+    from authconform import compare
+
+    def summary(name: str, started: str, outcomes: dict[str, str]) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        checks = [{"id": i, "title": i, "severity": "must", "area": "login", "requirement": "profile",
+                   "outcome": o, "reason": ""} for i, o in outcomes.items()]
+        (folder / "summary.json").write_text(json.dumps({"profile": "p", "started": started,
+                                                         "target": {"url": "http://t"}, "checks": checks}))
+        return folder
+
+    first = summary("a", "2026-01-01T10:00:00Z", {"LOGIN-A": "not_selected", "LOGIN-B": "failed",
+                                                  "LOGIN-C": "not_selected"})
+    second = summary("b", "2026-01-02T10:00:00Z", {"LOGIN-A": "failed", "LOGIN-B": "not_selected"})
+    result = compare.compare([compare.load(first), compare.load(second)])
+    kinds = {c.check: c.kind for c in result.changes}
+    # failing after a run that left it out is a first result, not a regression; left out after failing is not fixed
+    assert kinds == {"LOGIN-A": "new check", "LOGIN-B": "not run"}
+    assert result.exit_code() == 0
+    assert "n/s" in compare.terminal_text(result)
