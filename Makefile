@@ -5,17 +5,24 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: setup run test lint bench catalogue
+.PHONY: setup setup-run run test lint bench catalogue
 
+# Two install steps: the main job needs only the runtime dependencies (as `pip install authconform`
+# gives a user); the harness's own tests add the dev tools and the real peer servers (Django, Flask, Playwright).
+setup-run: $(VENV)/.installed-run
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-run
 	$(BIN)/python -m pip install --quiet -e '.[dev,peers]'
 	touch $@
 
-run: setup
+run: setup-run
 	$(BIN)/authconform run
 
 test: setup

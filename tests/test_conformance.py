@@ -20,7 +20,8 @@ REAL_FINDINGS = {"invoiceninja": {"SEC-CREDENTIALS-IN-QUERY"}}
 
 
 def real_findings(flavour, outcome):
-    ran = {c["id"] for c in outcome.summary["checks"] if c["outcome"] != "skipped"} if outcome.summary else set()
+    ran = ({c["id"] for c in outcome.summary["checks"] if c["outcome"] not in ("skipped", "not_selected")}
+           if outcome.summary else set())
     return REAL_FINDINGS.get(flavour, set()) & ran
 
 

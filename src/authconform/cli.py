@@ -37,11 +37,18 @@ def pytest_arguments(args: argparse.Namespace, profile: str) -> list[str]:
         argv += ["--report-dir", args.report_dir]
     if args.k:
         argv += ["-k", args.k]
+    argv += _selection_arguments(args)
     for defect in args.defect:
         argv += ["--defect", defect]
     for option in args.target_option:
         argv += ["--target-option", option]
     return argv + list(args.pytest_args)
+
+
+def _selection_arguments(args: argparse.Namespace) -> list[str]:
+    """``--check``/``--skip-check`` globs, passed on to the plugin as given."""
+    return [part for option, patterns in (("--check", args.check), ("--skip-check", args.skip_check))
+            for pattern in patterns for part in (option, pattern)]
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -85,6 +92,7 @@ def run_several(args: argparse.Namespace, profiles: list[str]) -> int:
         argv += [flag for flag, on in (("--insecure", args.insecure), ("--slow", args.slow)) if on]
         for option, value in (("--base-url", args.base_url), ("--rps", args.rps), ("-k", args.k)):
             argv += [option, str(value)] if value is not None else []
+        argv += _selection_arguments(args)
         for defect in args.defect:
             argv += ["--defect", defect]
         for option in args.target_option:
@@ -242,7 +250,12 @@ def parser() -> argparse.ArgumentParser:
                           "targets, each with its report folder, and get a matrix of them")
     run.add_argument("--base-url", help="target URL; without it (and TARGET_URL) the embedded reference "
                                         "target of the profile is started")
-    run.add_argument("-k", help="only checks matching this pytest expression")
+    run.add_argument("-k", help="only checks matching this pytest expression; check IDs are keywords "
+                                "(-k 'TOKEN and not TOKEN-DISTINCT')")
+    run.add_argument("--check", action="append", default=[], metavar="GLOB",
+                     help="only the checks whose ID matches this glob, e.g. 'ACCESS-*' (repeatable)")
+    run.add_argument("--skip-check", action="append", default=[], metavar="GLOB",
+                     help="leave out the checks whose ID matches this glob (repeatable)")
     run.add_argument("--fail-on", choices=("must", "should"), default="must")
     run.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     run.add_argument("--slow", action="store_true", help="allow checks that wait for a token to expire")

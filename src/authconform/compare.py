@@ -23,7 +23,7 @@ from . import __version__
 from .requirements import references
 
 FAILING = ("failed", "error")
-SYMBOLS = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skip", None: "·"}
+SYMBOLS = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skip", "not_selected": "n/s", None: "·"}
 SEVERITY_ORDER = {"must": 0, "should": 1, "may": 2}
 
 
@@ -73,13 +73,15 @@ class Change:
 
     @property
     def kind(self) -> str:
-        if self.now in FAILING and self.was is not None and self.was not in FAILING:
+        # a check left out by selection (-k, --check) was not run: it is judged as if absent
+        was, now = (None if o == "not_selected" else o for o in (self.was, self.now))
+        if now in FAILING and was is not None and was not in FAILING:
             return "regression"
-        if self.was in FAILING and self.now == "passed":
+        if was in FAILING and now == "passed":
             return "fixed"
-        if self.was is None:
+        if was is None:
             return "new check"
-        if self.now is None:
+        if now is None:
             return "not run"
         return "changed"
 
@@ -160,7 +162,7 @@ def compare(targets: list[Target]) -> Comparison:
             pairs += 1
             for check_id, info in checks.items():
                 was, now = before.outcomes.get(check_id), after.outcomes.get(check_id)
-                if was == now or (was is None and now is None):
+                if was == now or {was, now} <= {None, "not_selected"}:  # neither run checked it
                     continue
                 changes.append(Change(check_id, info["severity"], before, after, was, now,
                                       after.reasons.get(check_id, "")))
@@ -237,7 +239,7 @@ table { border-collapse: collapse; } th, td { padding: 4px 10px; border: 1px sol
 thead th { background: #f0f4f8; color: #486581; font-size: 11px; text-transform: uppercase; letter-spacing: .04em; }
 td.o { text-align: center; font-weight: 700; min-width: 70px; }
 .passed { color: #05603a; background: #ecfdf3; } .failed, .error { color: #b42318; background: #fef3f2; }
-.skipped { color: #b54708; background: #fffaeb; } .none { color: #bcccdc; }
+.skipped { color: #b54708; background: #fffaeb; } .none, .not_selected { color: #bcccdc; }
 .regression { outline: 3px solid #d92d20; outline-offset: -3px; }
 .fixed { outline: 3px solid #12b76a; outline-offset: -3px; }
 .badge { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: 11px; font-weight: 600;

@@ -24,13 +24,15 @@ from typing import Any
 import pytest
 
 from . import __version__, summary
+from . import summary as summary_module  # the hook below has a parameter named summary
 from .checks import AREAS, SEVERITIES
 from .exchanges import Exchange
 from .requirements import references
 from .run import Result, Run
 
 CSS = Path(__file__).with_name("report.css")
-OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "error": "error", "skipped": "skipped"}
+OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "error": "error", "skipped": "skipped",
+                  "not_selected": "not selected"}
 REASON_CHARS = 1500
 FAILING_NAMED = 6  # failing check IDs named in a summary table cell before "and N more"
 # pytest-metadata rows worth keeping in the environment table; the rest (every installed package,
@@ -135,6 +137,8 @@ def outcome_table(results: list[Result], key: str, names: list[str], caption: st
         failing = sorted(r.check for r in results if getattr(r, key) == name and r.outcome in ("failed", "error"))
         if total == 0:
             note = "<span class='ac-muted'>no checks ran</span>"
+        elif row["not_selected"] == total:
+            note = "<span class='ac-muted'>not selected</span>"
         elif failing:
             note = ", ".join(f"<code>{_esc(c)}</code>" for c in failing[:FAILING_NAMED])
             if len(failing) > FAILING_NAMED:
@@ -200,6 +204,17 @@ def profile_html(run: Run) -> str:
             f"<pre class='ac-body' id='profile'>{_esc(shown)}</pre></details>")
 
 
+def not_selected_html(run: Run) -> str:
+    """The checks left out by -k, --check or --skip-check: named, so nobody reads them as passed."""
+    if not run.not_selected:
+        return ""
+    ids = sorted({r.check for r in run.not_selected.values()})
+    named = ", ".join(f"<code>{_esc(i)}</code>" for i in ids)
+    return (f"<p class='ac-not-selected'><b>Not selected: {_plural(len(ids), 'check')}</b>, left out by the run's "
+            f"selection (-k, --check, --skip-check); they did not run and the verdict does not cover them: "
+            f"{named}</p>")
+
+
 class ReportHooks:
     """pytest-html hook implementations for one run."""
 
@@ -231,13 +246,13 @@ class ReportHooks:
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
         run = self.run
-        results = list(run.results.values())
+        results = summary_module.reported(run)
         extra_areas = sorted({r.area for r in results} - set(AREAS.values()))
         areas = [*AREAS.values(), *extra_areas]
         prefix.append(headline_html(run))
         spent = run.budget.spent()
         failed_logins = sum(spent.values()) if isinstance(spent, dict) else int(spent or 0)
-        counts = ", ".join(_plural(n, what) for n, what in ((len(results), "check"),
+        counts = ", ".join(_plural(n, what) for n, what in ((len(run.results), "check"),
                                                           (run.client.request_count, "request"),
                                                           (failed_logins, "failed login")))
         prefix.append(
@@ -245,6 +260,7 @@ class ReportHooks:
             + outcome_table(results, "area", areas, "Checks by area", run)
             + outcome_table(results, "severity", list(SEVERITIES), "Checks by severity", run)
             + f"<p class='ac-muted ac-counts'>{_esc(counts)}; files beside this report: summary.json, junit.xml</p>"
+            + not_selected_html(run)
             + "</div>"
         )
         summary.append(GUIDE)

@@ -6,12 +6,13 @@ unless ``--profile`` is given, so the harness's own tests run with it installed.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
 import pytest
 
-from . import html_report, sarif, summary
+from . import html_report, sarif, selection, summary
 from .budget import BudgetExhausted
 from .checks import MARKER, check_of
 from .client import TargetClient
@@ -42,6 +43,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="embedded reference target only: switch on a defect (repeatable)")
     group.addoption("--target-option", action="append", default=[],
                     help="embedded reference target only: NAME=VALUE setting (repeatable)")
+    group.addoption("--check", action="append", default=[], metavar="GLOB",
+                    help="only the checks whose ID matches this glob, e.g. 'ACCESS-*' (repeatable)")
+    group.addoption("--skip-check", action="append", default=[], metavar="GLOB",
+                    help="leave out the checks whose ID matches this glob (repeatable)")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -70,6 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except (ProfileError, UsageProblem) as exc:
         pytest.exit(f"authconform: {exc}", returncode=summary.EXIT_USAGE)
     config.stash[RUN] = run
+    run.selection = {"keyword": config.getoption("keyword", "") or None, "check": config.getoption("check"),
+                     "skip_check": config.getoption("skip_check")}
     LAST_RUN["run"] = run
     config.pluginmanager.register(Bookkeeper(run), "authconform-bookkeeper")
     html_report.install(config, run)
@@ -91,6 +98,7 @@ def _xdist_workers(config: pytest.Config) -> int:
     return os.cpu_count() or 1
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: without pytest-xdist installed pluggy must not reject it
 def pytest_configure_node(node: Any) -> None:
     """xdist: workers write into the controller's report folder."""
     run = node.config.stash.get(RUN, None)
@@ -126,8 +134,45 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 RUN_LAST = ("OPENAPI-FUZZ", "OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-EXCHANGES-CONFORM")
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    selection.add_id_keyword(item)
+
+
+def _select_by_id(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Apply ``--check``/``--skip-check``; the items left out are reported as not selected."""
+    wanted = selection.Selection(config.getoption("check", None) or [], config.getoption("skip_check", None) or [])
+    if not wanted:
+        return
+    run = _run(config)
+    kept, left_out = selection.split(items, wanted)
+    unmatched = wanted.unmatched([info.id for info in map(check_of, items) if info is not None])
+    if unmatched:
+        # a typo must not quietly shrink what a gate checks: nothing runs, the run is a usage error (exit 2)
+        kept, left_out = [], {item.nodeid: "not selected: the run stopped on a usage error" for item in items}
+        if run is not None and run.broken is None:
+            run.broken = f"{', '.join(unmatched)} matches no check (authconform list shows the IDs)"
+        elif run is None:
+            raise pytest.UsageError(f"{', '.join(unmatched)} matches no check")
+    dropped = [item for item in items if item.nodeid in left_out]
+    if run is not None:
+        for item in dropped:
+            _record_not_selected(run, item, left_out[item.nodeid])
+    items[:] = kept
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+
+
+def _record_not_selected(run: Run, item: pytest.Item, reason: str) -> None:
+    info = check_of(item)
+    if info is not None and item.nodeid not in run.not_selected:
+        run.not_selected[item.nodeid] = Result(
+            check=info.id, title=info.title, severity=info.severity, requirement=info.requirement, area=info.area,
+            outcome=selection.NOT_SELECTED, reason=reason, nodeid=item.nodeid, duration=0.0)
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Move the whole-run checks to the end; under xdist keep them together (``--dist loadgroup``)."""
+    """Select by check ID, then move the whole-run checks to the end; under xdist keep them together."""
+    _select_by_id(config, items)
 
     def rank(item: pytest.Item) -> int:
         info = check_of(item)
@@ -298,6 +343,22 @@ class Bookkeeper:
             results[report.nodeid].outcome = "error"
             results[report.nodeid].reason = _reason(report)
 
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Checks left out by -k or -m (``--check`` records its own reason first) are not selected, not passed."""
+        for item in items:
+            keyword = item.config.getoption("keyword", "")
+            marks = item.config.getoption("markexpr", "")
+            why = (f"-k {keyword!r}" if keyword else f"-m {marks!r}" if marks else "the run's selection")
+            _record_not_selected(self.run, item, f"not selected: left out by {why}")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist controller: the workers did the collecting, so they know what was left out."""
+        output = getattr(node, "workeroutput", {})
+        for entry in output.get("authconform_not_selected", []):
+            self.run.not_selected.setdefault(entry["nodeid"], Result(**entry))
+        self.run.broken = self.run.broken or output.get("authconform_broken")
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A suite that cannot be loaded breaks the run: its checks never ran, so it is not conformant."""
         if report.failed and self.run.broken is None:
@@ -307,13 +368,17 @@ class Bookkeeper:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(session.config, "workerinput"):
+            output = session.config.workeroutput  # type: ignore[attr-defined]
+            output["authconform_not_selected"] = [dataclasses.asdict(r) for r in self.run.not_selected.values()]
+            output["authconform_broken"] = self.run.broken
             return
         finished = (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
         if exitstatus not in finished and self.run.broken is None:
             self.run.broken = f"pytest stopped the run (exit status {int(exitstatus)})"
         if not self.run.results and not self.run.unreachable and self.run.broken is None:
             # a gate must not pass on a -k expression (or an empty suites folder) that selected nothing
-            self.run.broken = "no check was selected (check the -k expression and the suites folder)"
+            self.run.broken = ("no check was selected (check the -k expression, --check/--skip-check and the "
+                               "suites folder)")
         if self.run.broken:
             session.exitstatus = summary.EXIT_USAGE
         summary.write(self.run)

@@ -37,7 +37,7 @@ class Result:
     severity: str
     requirement: str
     area: str
-    outcome: str  # passed | failed | skipped | error
+    outcome: str  # passed | failed | skipped | error | not_selected (left out by -k, --check, --skip-check)
     reason: str
     nodeid: str
     duration: float
@@ -59,6 +59,9 @@ class Run:
     broken: str | None = None  # why the checks could not run at all (a suite failed to load, pytest stopped)
     started: float = field(default_factory=time.time)
     results: dict[str, Result] = field(default_factory=dict)
+    # checks left out by -k, --check or --skip-check, by node ID: reported, never counted as passed
+    not_selected: dict[str, Result] = field(default_factory=dict)
+    selection: dict[str, Any] = field(default_factory=dict)  # the -k expression and the ID globs, for the report
 
     @property
     def gate_severities(self) -> set[str]:

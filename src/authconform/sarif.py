@@ -146,12 +146,20 @@ def build(run: Run) -> dict[str, Any]:
     if url := docs_url():
         driver["informationUri"] = url
     code = summary.exit_code(run)
+    not_selected = sorted({r.check for r in run.not_selected.values()})
+    # Code scanning closes the alerts a new upload of the same category no longer reports: a run that left
+    # checks out gets its own category, so their open alerts are not closed as fixed.
+    category = f"authconform/{run.profile.name}" + ("/selected" if not_selected else "")
+    properties: dict[str, Any] = {"profile": run.profile.name, "target": target, "verdict": summary.verdict(run),
+                                  "failOn": run.fail_on}
+    if not_selected:
+        properties["notSelected"] = not_selected
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": driver},
-            "automationDetails": {"id": f"authconform/{run.profile.name}/{_utc(run.started)}"},
+            "automationDetails": {"id": f"{category}/{_utc(run.started)}"},
             "invocations": [{
                 "executionSuccessful": not run.unreachable,
                 "startTimeUtc": _utc(run.started),
@@ -160,8 +168,7 @@ def build(run: Run) -> dict[str, Any]:
                 "exitCodeDescription": summary.verdict(run),
             }],
             "results": findings,
-            "properties": {"profile": run.profile.name, "target": target, "verdict": summary.verdict(run),
-                           "failOn": run.fail_on},
+            "properties": properties,
         }],
     }
 

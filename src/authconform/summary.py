@@ -15,8 +15,17 @@ from typing import Any
 from . import __version__
 from .run import Result, Run
 
-OUTCOMES = ("passed", "failed", "error", "skipped")
+OUTCOMES = ("passed", "failed", "error", "skipped", "not_selected")
 EXIT_CONFORMANT, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+
+def reported(run: Run) -> list[Result]:
+    """Every check the run knows of: the ones that ran, then the ones left out by selection."""
+    return [*run.results.values(), *run.not_selected.values()]
+
+
+def outcome_label(outcome: str) -> str:
+    return outcome.replace("_", " ")
 
 
 def gate_failures(run: Run) -> list[Result]:
@@ -50,6 +59,9 @@ def verdict(run: Run) -> str:
         head = f"not conformant: {len(failures)} gate failure{'s' if len(failures) != 1 else ''}"
     if warned:
         head += f", {len(warned)} warning{'s' if len(warned) != 1 else ''}"
+    if run.not_selected:  # the verdict covers the selected checks only: say so
+        left_out = len(run.not_selected)
+        head += f", {left_out} check{'s' if left_out != 1 else ''} not selected"
     return head
 
 
@@ -58,7 +70,7 @@ def terminal_lines(run: Run, limit: int = 8) -> list[tuple[str, dict[str, bool]]
 
     Each line comes with its terminal markup (``{"red": True, "bold": True}``).
     """
-    results = list(run.results.values())
+    results = reported(run)
     failures, warned = gate_failures(run), warnings(run)
     colour = "red" if failures or run.unreachable else "yellow" if warned else "green"
     lines: list[tuple[str, dict[str, bool]]] = [(f"verdict   {verdict(run)}", {colour: True, "bold": True})]
@@ -66,7 +78,7 @@ def terminal_lines(run: Run, limit: int = 8) -> list[tuple[str, dict[str, bool]]
     for severity in ("must", "should", "may"):
         row = by_severity.get(severity)
         if row:
-            text = ", ".join(f"{row[o]} {o}" for o in OUTCOMES if row[o])
+            text = ", ".join(f"{row[o]} {outcome_label(o)}" for o in OUTCOMES if row[o])
             bad = (row["failed"] or row["error"]) and severity in run.gate_severities
             lines.append((f"{severity:<9} {text}", {"red": True} if bad else {}))
     named = [r.check for r in failures] + [f"{r.check} (warning)" for r in warned]
@@ -85,7 +97,7 @@ def counts(results: list[Result], key: str) -> dict[str, dict[str, int]]:
 
 
 def build(run: Run) -> dict[str, Any]:
-    results = list(run.results.values())
+    results = reported(run)
     target = {"url": run.profile.base_url, "embedded": run.embedded is not None}
     if run.embedded is not None:
         target |= {"flavour": run.embedded.flavour, "defects": sorted(run.embedded.defects)}
@@ -100,6 +112,7 @@ def build(run: Run) -> dict[str, Any]:
         "verdict": verdict(run),
         "exit_code": exit_code(run),
         "unreachable": run.redactor.text(run.unreachable) if run.unreachable else None,
+        "selection": run.selection or None,
         "counts": {
             "total": {o: sum(1 for r in results if r.outcome == o) for o in OUTCOMES},
             "by_severity": counts(results, "severity"),
