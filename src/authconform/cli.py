@@ -133,6 +133,10 @@ def command_list(args: argparse.Namespace) -> int:
         width = max(len(c.id) for c in checks)
         for c in checks:
             print(f"{c.id:<{width}}  {c.severity:<6}  {c.title}  [{c.requirement}]")
+            if c.must_when:
+                print(f"{'':<{width}}  {'':<6}  must when {c.must_when}")
+            if c.why:
+                print(f"{'':<{width}}  {'':<6}  why {c.severity}: {c.why}")
     return 0
 
 
@@ -152,9 +156,9 @@ def list_defects(form: str) -> int:
 
 
 def markdown_catalogue(checks) -> str:
-    lines = ["| ID | severity | area | what it checks | requirement |", "|---|---|---|---|---|"]
+    lines = ["| ID | severity | area | what it checks | requirement | why this severity |", "|---|---|---|---|---|---|"]
     for c in checks:
-        lines.append(f"| `{c.id}` | {c.severity} | {c.area} | {c.title} | {c.requirement} |")
+        lines.append(f"| `{c.id}` | {c.severity_label} | {c.area} | {c.title} | {c.requirement} | {c.why} |")
     return "\n".join(lines)
 
 
