@@ -198,6 +198,7 @@ login:
   encoding: json                  # json | form
   fields: {{identity: email, password: password}}
   headers: {{}}
+  oauth_token_endpoint: false     # true for an OAuth 2.0 token endpoint: RFC 6749 §5.1 (no-store, JSON) then gates
   success:
     status: 200
     token: /token                 # JSON Pointer into the body
