@@ -58,19 +58,25 @@ def _check_refusal(answer, profile, name, *fallbacks, field=None):
     expect.no_token(answer, profile.login.success.token, source)
 
 
-@check("LOGIN-OK-STATUS", severity="must", requirement="profile login.success.status")
+@check("LOGIN-OK-STATUS", severity="must", requirement="profile login.success.status",
+       why=("The profile states the success status (login.success.status); every check that needs a token depends"
+            " on it."))
 def test_valid_login_succeeds(valid_answer, profile):
     """The valid account's login gets the profile's success status."""
     expect.status(valid_answer, profile.login.success.status, "profile login.success.status")
 
 
-@check("LOGIN-OK-CONTENT-TYPE", severity="must", requirement="RFC 6749 §5.1; profile login.success")
+@check("LOGIN-OK-CONTENT-TYPE", severity="should", requirement="RFC 6749 §5.1; profile login.success",
+       must_when="login.oauth_token_endpoint",
+       why=("RFC 6749 §5.1's application/json binds OAuth 2.0 token endpoints; for another login API a "
+            "mislabelled JSON body is a defect to fix, not a broken MUST."))
 def test_valid_login_is_json(success):
     """A successful login answers with a JSON content type."""
     expect.json_content_type(success, "RFC 6749 §5.1: a token response is application/json")
 
 
-@check("LOGIN-OK-SCHEMA", severity="must", requirement="profile login.success.schema")
+@check("LOGIN-OK-SCHEMA", severity="must", requirement="profile login.success.schema",
+       why="The profile states the success body's schema (login.success.schema); skipped without one.")
 def test_valid_login_body_matches_schema(success, profile):
     """A successful login's body matches the profile's success schema."""
     if not profile.login.success.schema:
@@ -78,7 +84,8 @@ def test_valid_login_body_matches_schema(success, profile):
     expect.matches_schema(success, _schema(profile, profile.login.success.schema), "profile login.success.schema")
 
 
-@check("LOGIN-OK-TOKEN", severity="must", requirement="profile login.success.token")
+@check("LOGIN-OK-TOKEN", severity="must", requirement="profile login.success.token",
+       why="The profile states where the token is (login.success.token); a login without it issues nothing.")
 def test_valid_login_gives_token(success, profile, login):
     """A successful login carries a non-empty token at the profile's JSON pointer."""
     pointer = profile.login.success.token
@@ -93,7 +100,9 @@ def test_valid_login_gives_token(success, profile, login):
     login.token_of(success)
 
 
-@check("LOGIN-OK-NO-PASSWORD-ECHO", severity="must", requirement="OWASP ASVS 4.0.3 V7.1.1; RFC 6749 §10.3")
+@check("LOGIN-OK-NO-PASSWORD-ECHO", severity="should", requirement="OWASP ASVS 4.0.3 V7.1.1; RFC 6749 §10.3",
+       why=("No RFC MUST covers it and ASVS V7.1.1 is a verification requirement; the password goes back only to "
+            "its sender, but into every log on the way: a finding to fix, not a gate failure."))
 def test_password_is_not_echoed(success, profile):
     """A successful login never sends the password back, in any encoding, in its headers or body."""
     password = profile.account("valid").password
@@ -106,7 +115,9 @@ def test_password_is_not_echoed(success, profile):
         expect.fail(f"expected the password to stay out of the login answer, found it in {', '.join(where)}")
 
 
-@check("LOGIN-MISSING-FIELD", severity="must", requirement="profile login.errors.missing_field")
+@check("LOGIN-MISSING-FIELD", severity="must", requirement="profile login.errors.missing_field",
+       why=("The profile states the answer (login.errors.missing_field); unstated, a login without a credential "
+            "must still be refused, or credentials are not checked."))
 def test_missing_field_is_refused(login, profile):
     """Leaving out a required field gets the profile's missing-field answer naming that field."""
     _error(profile, "missing_field")
@@ -117,7 +128,9 @@ def test_missing_field_is_refused(login, profile):
         _check_refusal(answer, profile, "missing_field", field=field)
 
 
-@check("LOGIN-EMPTY-BODY", severity="must", requirement="profile login.errors.malformed_body")
+@check("LOGIN-EMPTY-BODY", severity="must", requirement="profile login.errors.malformed_body",
+       why=("The profile states the answer (login.errors.malformed_body); unstated, an empty login must still be "
+            "refused: a token for no credentials is an authentication bypass."))
 def test_empty_body_is_refused(login, profile):
     """An empty body gets the profile's malformed-body answer (or its missing-field status)."""
     content_type = "application/json" if profile.login.encoding == "json" else "application/x-www-form-urlencoded"
@@ -125,7 +138,9 @@ def test_empty_body_is_refused(login, profile):
     _check_refusal(answer, profile, "malformed_body", "missing_field")
 
 
-@check("LOGIN-MALFORMED-JSON", severity="must", requirement="profile login.errors.malformed_body")
+@check("LOGIN-MALFORMED-JSON", severity="must", requirement="profile login.errors.malformed_body",
+       why=("The profile states the answer (login.errors.malformed_body); unstated, a broken body must still be "
+            "refused: a token for it is an authentication bypass."))
 def test_malformed_json_is_refused(login, profile):
     """A body that is not valid JSON gets the profile's malformed-body answer."""
     if profile.login.encoding != "json":
@@ -135,7 +150,9 @@ def test_malformed_json_is_refused(login, profile):
     _check_refusal(answer, profile, "malformed_body", "missing_field")
 
 
-@check("LOGIN-WRONG-TYPE", severity="must", requirement="profile login.errors.wrong_type")
+@check("LOGIN-WRONG-TYPE", severity="must", requirement="profile login.errors.wrong_type",
+       why=("The profile states the answer (login.errors.wrong_type); unstated, a wrong-typed credential must "
+            "still be refused (a token for one is the type-juggling bypass)."))
 def test_wrong_type_is_refused(login, profile):
     """A field of the wrong type (a number, a list) gets the profile's wrong-type answer."""
     if profile.login.encoding != "json":
@@ -170,7 +187,9 @@ def _hostile_inputs(login, profile):
     yield "invalid UTF-8", {"raw": b'{"x": "\xff\xfe"}', "content_type": "application/json"}
 
 
-@check("LOGIN-NO-5XX", severity="must", requirement="RFC 9110 §15.5; RFC 7519 §7.2")
+@check("LOGIN-NO-5XX", severity="must", requirement="RFC 9110 §15.5; RFC 7519 §7.2",
+       why=("A 5xx is the server saying it erred (RFC 9110 §15.6): malformed input reached code that failed, a "
+            "defect by HTTP's own definition."))
 def test_malformed_input_never_crashes(login, profile):
     """No malformed login input makes the server answer with a 5xx (or not at all)."""
     problems = []
@@ -185,19 +204,26 @@ def test_malformed_input_never_crashes(login, profile):
         expect.fail("expected a 4xx answer to malformed login input (RFC 9110 §15.5), got: " + "; ".join(problems))
 
 
-@check("LOGIN-401-BAD-PASSWORD", severity="must", requirement="profile login.errors.bad_credentials")
+@check("LOGIN-401-BAD-PASSWORD", severity="must", requirement="profile login.errors.bad_credentials",
+       why=("A wrong password that is not refused is an authentication bypass; the profile states the answer "
+            "(login.errors.bad_credentials)."))
 def test_wrong_password_is_refused(wrong_password_answer, profile):
     """A wrong password gets the profile's bad-credentials answer and no token."""
     _check_refusal(wrong_password_answer, profile, "bad_credentials")
 
 
-@check("LOGIN-401-UNKNOWN-USER", severity="must", requirement="profile login.errors.bad_credentials")
+@check("LOGIN-401-UNKNOWN-USER", severity="must", requirement="profile login.errors.bad_credentials",
+       why=("An unknown identity that is not refused is an authentication bypass; the profile states the answer "
+            "(login.errors.bad_credentials)."))
 def test_unknown_user_is_refused(unknown_user_answer, profile):
     """An unknown identity gets the profile's bad-credentials answer and no token."""
     _check_refusal(unknown_user_answer, profile, "bad_credentials")
 
 
-@check("LOGIN-401-SAME-MESSAGE", severity="must", requirement="OWASP ASVS 4.0.3 V7.4.1; OWASP-AUTH-ERR-1")
+@check("LOGIN-401-SAME-MESSAGE", severity="should", requirement="OWASP ASVS 4.0.3 V7.4.1; OWASP-AUTH-ERR-1",
+       must_when="login.errors.bad_credentials",
+       why=("A stated login.errors.bad_credentials is one answer for both, so it is must then; otherwise OWASP's "
+            "advice (ASVS V7.4.1) is no MUST: a warning."))
 def test_unknown_user_and_wrong_password_look_alike(wrong_password_answer, unknown_user_answer, profile):
     """A wrong password and an unknown user get the same status and the same message."""
     expect.answered(wrong_password_answer)
@@ -216,7 +242,9 @@ def test_unknown_user_and_wrong_password_look_alike(wrong_password_answer, unkno
                     f"got {first!r} and {second!r}"[:400])
 
 
-@check("LOGIN-DISABLED-REFUSED", severity="must", requirement="profile login.errors.disabled")
+@check("LOGIN-DISABLED-REFUSED", severity="must", requirement="profile login.errors.disabled",
+       why=("The profile states the account is disabled (accounts.disabled, login.errors.disabled); a disabled "
+            "account that gets in is an access-control failure."))
 def test_disabled_account_is_refused(login, profile, target):
     """A disabled account gets the profile's disabled answer: at login, or when its token is first used."""
     account = profile.account("disabled")

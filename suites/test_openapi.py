@@ -103,7 +103,9 @@ def _coverage_note(run, request):
 
 
 @check("OPENAPI-SPEC-VALID", severity="must",
-       requirement="OpenAPI Specification 3.x / Swagger 2.0; profile openapi.spec")
+       requirement="OpenAPI Specification 3.x / Swagger 2.0; profile openapi.spec",
+       why=("The profile names the document as the API's contract (openapi.spec); the OpenAPI Specification's "
+            "MUSTs define a valid one."))
 def test_document_is_valid_openapi(loaded_document):
     """The document the profile names can be had and is a valid OpenAPI (or Swagger 2.0) document."""
     if loaded_document.document is None:
@@ -121,7 +123,8 @@ def test_document_is_valid_openapi(loaded_document):
 
 
 @check("OPENAPI-LOGIN-DOCUMENTED", severity="should",
-       requirement="OpenAPI Specification (Operation and Responses Objects); profile login.success, login.errors")
+       requirement="OpenAPI Specification (Operation and Responses Objects); profile login.success, login.errors",
+       why="A status the document leaves out is a documentation gap: clients miss a case, no MUST is broken.")
 def test_login_is_documented(document, profile, run, request):
     """The login (and refresh) operation is documented with every status the profile expects and the run saw.
 
@@ -175,7 +178,9 @@ def _path(url, run):
 
 
 @check("OPENAPI-EXCHANGES-CONFORM", severity="must",
-       requirement="OpenAPI Specification (Responses, Media Type and Schema Objects)")
+       requirement="OpenAPI Specification (Responses, Media Type and Schema Objects)",
+       why=("The profile names the document as the API's contract (openapi.spec): an answer whose content type or"
+            " body breaks it breaks a stated behaviour."))
 def test_recorded_exchanges_conform(document, profile, run, request):
     """Every answer recorded during the run matches the document: status, content type and body schema.
 
@@ -215,7 +220,9 @@ def test_recorded_exchanges_conform(document, profile, run, request):
                     f"(it documents {document.list_operations()}){_coverage_note(run, request)}")
 
 
-@check(FUZZ_CHECK, severity="must", requirement="RFC 9110 §15.5; OpenAPI Specification (Responses Object)")
+@check(FUZZ_CHECK, severity="must", requirement="RFC 9110 §15.5; OpenAPI Specification (Responses Object)",
+       why=("A 5xx (RFC 9110 §15.6: the server erred) or a body that breaks a documented schema breaks HTTP or "
+            "the contract the profile names."))
 def test_fuzzed_login_and_refresh(document, profile, run, target):
     """Generated valid and invalid login (and refresh) requests get documented, well-formed, non-5xx answers.
 

@@ -134,7 +134,9 @@ def after_replay(detecting, replay, first_refresh, target, profile):
     return refreshing.use(target, profile, newest, purpose="refresh with the newest refresh token, after the replay")
 
 
-@check("REFRESH-OK", severity="must", requirement="profile refresh; RFC 6749 §5.1, §6")
+@check("REFRESH-OK", severity="must", requirement="profile refresh; RFC 6749 §5.1, §6",
+       why=("The profile states a refresh endpoint (refresh); a refresh that gives no valid token for the same "
+            "identity breaks it."))
 def test_refresh_gives_a_new_access_token(first_refresh, family, profile, target):
     """A refresh answers the profile's success with a new valid access token for the same identity."""
     answer = first_refresh.answer
@@ -167,7 +169,10 @@ def test_refresh_gives_a_new_access_token(first_refresh, family, profile, target
                       "profile protected.ok_status: the refreshed access token must work")
 
 
-@check("REFRESH-NO-STORE", severity="should", requirement="RFC 6749 §5.1; OWASP ASVS 4.0.3 V8.2.1")
+@check("REFRESH-NO-STORE", severity="should", requirement="RFC 6749 §5.1; OWASP ASVS 4.0.3 V8.2.1",
+       must_when="login.oauth_token_endpoint",
+       why=("RFC 6749 §5.1's no-store MUST binds OAuth 2.0 token endpoints; another API's POST answer without "
+            "explicit freshness is not cached (RFC 9110 §9.3.3), so no-store is hardening."))
 def test_refresh_answer_is_not_cached(refreshed):
     """A refresh answer, which carries new tokens, says Cache-Control: no-store."""
     answer = refreshed.answer
@@ -178,7 +183,9 @@ def test_refresh_answer_is_not_cached(refreshed):
                     f"{values or 'no Cache-Control header'}")
 
 
-@check("REFRESH-ROTATION", severity="must", requirement="profile refresh.rotation; RFC 9700 §4.14.2")
+@check("REFRESH-ROTATION", severity="must", requirement="profile refresh.rotation; RFC 9700 §4.14.2",
+       why=("The profile states rotation (refresh.rotation: true), which RFC 9700 §2.2.2 makes a MUST for public "
+            "clients; a used refresh token that still works breaks it."))
 def test_used_refresh_token_is_refused(rotating, first_refresh, replay, profile):
     """With rotation, a refresh hands out a new refresh token and the used one is refused from then on."""
     pointer = profile.refresh.refresh_token
@@ -191,7 +198,9 @@ def test_used_refresh_token_is_refused(rotating, first_refresh, replay, profile)
     _refused(replay.answer, profile)
 
 
-@check("REFRESH-REUSE-DETECTION", severity="should", requirement="profile refresh.reuse_detection; RFC 9700 §4.14.2")
+@check("REFRESH-REUSE-DETECTION", severity="should", requirement="profile refresh.reuse_detection; RFC 9700 §4.14.2",
+       why=("RFC 9700 §4.14.2 describes revoking the family on replay, it does not make it a MUST: a warning, "
+            "even where the profile states it."))
 def test_replay_revokes_the_family(detecting, first_refresh, replay, after_replay, profile):
     """After a used refresh token is replayed, the newest refresh token of its family is refused too."""
     if after_replay is None:
@@ -206,7 +215,9 @@ def test_replay_revokes_the_family(detecting, first_refresh, replay, after_repla
     _refused(answer, profile)
 
 
-@check("REFRESH-GARBAGE", severity="must", requirement="profile refresh.rejected")
+@check("REFRESH-GARBAGE", severity="must", requirement="profile refresh.rejected",
+       why=("A made-up refresh token that refreshes is an authentication bypass; the profile states the refusal "
+            "(refresh.rejected), unstated any 4xx."))
 def test_garbage_refresh_token_is_refused(refreshes, login, target, profile):
     """Made-up refresh tokens (random text, a real one with its last character changed) get the profile's refusal.
 
@@ -229,28 +240,36 @@ def test_garbage_refresh_token_is_refused(refreshes, login, target, profile):
         _refused(used.answer, profile)
 
 
-@check("REFRESH-MISSING-FIELD", severity="must", requirement="profile refresh.missing")
+@check("REFRESH-MISSING-FIELD", severity="must", requirement="profile refresh.missing",
+       why=("A refresh without a refresh token must be refused; the profile pins the answer (refresh.missing), "
+            "unstated any 4xx without a token."))
 def test_refresh_without_the_field_is_refused(refreshes, target, profile):
     """A refresh request without the refresh-token field gets the profile's missing-token refusal."""
     answer = refreshing.send(target, profile, {}, purpose=f"refresh without {profile.refresh.field!r}")
     _refused(answer, profile, "missing", fallback="rejected")
 
 
-@check("REFRESH-EMPTY-BODY", severity="must", requirement="profile refresh.missing")
+@check("REFRESH-EMPTY-BODY", severity="must", requirement="profile refresh.missing",
+       why=("A refresh with an empty body must be refused; the profile pins the answer (refresh.missing), "
+            "unstated any 4xx without a token."))
 def test_refresh_with_an_empty_body_is_refused(refreshes, target, profile):
     """A refresh request with an empty body gets the profile's missing-token refusal."""
     answer = refreshing.send(target, profile, raw=b"", purpose="refresh with an empty body")
     _refused(answer, profile, "missing", fallback="rejected")
 
 
-@check("REFRESH-ACCESS-TOKEN-REFUSED", severity="must", requirement="RFC 8725 §3.12; profile refresh.rejected")
+@check("REFRESH-ACCESS-TOKEN-REFUSED", severity="must", requirement="RFC 8725 §3.12; profile refresh.rejected",
+       why=("An access token that refreshes turns every leaked short-lived token into a lasting one; the profile "
+            "states the refusal (refresh.rejected), unstated any 4xx."))
 def test_access_token_is_no_refresh_token(refreshes, session, target, profile):
     """An access token sent as the refresh token gets the profile's refusal."""
     used = refreshing.use(target, profile, session.token, purpose="refresh with the access token")
     _refused(used.answer, profile)
 
 
-@check("REFRESH-TOKEN-NOT-BEARER", severity="must", requirement="RFC 8725 §3.12; RFC 6750 §3.1")
+@check("REFRESH-TOKEN-NOT-BEARER", severity="must", requirement="RFC 8725 §3.12; RFC 6750 §3.1",
+       why=("A refresh token is no access token that enables access (RFC 6750 §3); accepting it on the protected "
+            "endpoint is an authorization bypass."))
 def test_refresh_token_is_no_access_token(shared_refresh_token, target, profile):
     """A refresh token sent as the access credential on the protected endpoint is refused (4xx)."""
     if profile.protected is None:
@@ -262,7 +281,9 @@ def test_refresh_token_is_no_access_token(shared_refresh_token, target, profile)
                     f"profile's refusal is {profile.protected.rejected_status}), got {answer.describe()}")
 
 
-@check("REFRESH-DISABLED-ACCOUNT", severity="should", requirement="profile refresh.disabled; OWASP ASVS 4.0.3 V3.3.1")
+@check("REFRESH-DISABLED-ACCOUNT", severity="should", requirement="profile refresh.disabled; OWASP ASVS 4.0.3 V3.3.1",
+       why=("No MUST says a refresh re-checks the account (ASVS V3.3.1 is a verification requirement): a warning "
+            "where a disabled account still refreshes."))
 def test_disabled_account_cannot_refresh(refreshes, target, profile):
     """A refresh token issued before its account was disabled no longer refreshes."""
     token = refreshes.disabled_refresh_token
@@ -273,7 +294,8 @@ def test_disabled_account_cannot_refresh(refreshes, target, profile):
     _refused(used.answer, profile, "disabled", fallback="rejected")
 
 
-@check("REFRESH-LIFETIME", severity="must", requirement="profile refresh.lifetime; OWASP ASVS 4.0.3 V3.3.2")
+@check("REFRESH-LIFETIME", severity="must", requirement="profile refresh.lifetime; OWASP ASVS 4.0.3 V3.3.2",
+       why="The profile states the refresh token's lifetime (refresh.lifetime).")
 def test_refresh_token_lives_the_profile_lifetime(shared_refresh_token, session, profile):
     """The refresh token lives as long as refresh.lifetime says: by its exp, or by the expiry the server states."""
     wanted = profile.refresh.lifetime

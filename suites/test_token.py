@@ -89,7 +89,9 @@ def _when(value: float) -> str:
 # --- structure and header ---------------------------------------------------------------------
 
 
-@check("TOKEN-STRUCTURE", severity="must", requirement="RFC 7519 §7.2; RFC 7515 §7.1, §2")
+@check("TOKEN-STRUCTURE", severity="must", requirement="RFC 7519 §7.2; RFC 7515 §7.1, §2",
+       why=("The profile says the token is a JWT (token.format: jwt), and RFC 7519 §7.2 MUST reject anything not "
+            "in JWS compact form."))
 def test_token_is_a_well_formed_jwt(jwt_profile, session):
     """The token is three base64url segments (no padding): a JSON object header, a JSON object payload, a signature."""
     problems = tokens.structure_problems(session.token)
@@ -98,7 +100,9 @@ def test_token_is_a_well_formed_jwt(jwt_profile, session):
                     + "; ".join(problems))
 
 
-@check("TOKEN-ALG-ALLOWED", severity="must", requirement="RFC 8725 §3.1, §3.2; profile token.algorithms")
+@check("TOKEN-ALG-ALLOWED", severity="must", requirement="RFC 8725 §3.1, §3.2; profile token.algorithms",
+       why=("The profile states the algorithms (token.algorithms); RFC 8725 §3.1 MUST allow-list them, and none "
+            "is never one."))
 def test_algorithm_is_allowed(issued, profile):
     """The header's alg is one of the profile's algorithms, and never 'none'."""
     allowed = [a for a in profile.token.algorithms or [] if a.lower() != "none"]
@@ -110,7 +114,8 @@ def test_algorithm_is_allowed(issued, profile):
                     f"RFC 8725 §3.1 allow-list), the header says {alg}")
 
 
-@check("TOKEN-TYP", severity="should", requirement="RFC 8725 §3.11; RFC 7519 §5.1; RFC 9068 §2.1")
+@check("TOKEN-TYP", severity="should", requirement="RFC 8725 §3.11; RFC 7519 §5.1; RFC 9068 §2.1",
+       why="RFC 8725 §3.11 recommends explicit typing; a recommendation is a warning.")
 def test_type_header(issued):
     """The header says what the token is: typ 'JWT' (or 'at+jwt' for an OAuth access token)."""
     typ = issued.header.get("typ")
@@ -124,7 +129,9 @@ def test_type_header(issued):
 # --- claims -----------------------------------------------------------------------------------
 
 
-@check("TOKEN-CLAIMS-REQUIRED", severity="must", requirement="profile token.claims.required; RFC 7519 §4.1, §2")
+@check("TOKEN-CLAIMS-REQUIRED", severity="must", requirement="profile token.claims.required; RFC 7519 §4.1, §2",
+       why=("The profile states the required claims (token.claims.required); RFC 7519 §4.1 fixes the registered "
+            "claims' types."))
 def test_required_claims_present(issued, profile):
     """Every claim the profile requires is there, and registered claims have their types (dates in seconds)."""
     problems = []
@@ -141,7 +148,8 @@ def test_required_claims_present(issued, profile):
                     + "; ".join(problems))
 
 
-@check("TOKEN-IDENTITY-CLAIM", severity="must", requirement="profile token.claims.identity; RFC 7519 §4.1.2")
+@check("TOKEN-IDENTITY-CLAIM", severity="must", requirement="profile token.claims.identity; RFC 7519 §4.1.2",
+       why="The profile states which claim names the account (token.claims.identity).")
 def test_identity_claim_names_the_account(issued, profile, session):
     """The identity claim names the account that logged in."""
     claim = profile.token.claims.identity
@@ -182,7 +190,9 @@ def _forbidden_paths(value: Any, names: set[str], password: str, path: str = "")
 
 
 @check("TOKEN-FORBIDDEN-CLAIMS", severity="must",
-       requirement="RFC 7519 §12; OWASP ASVS 4.0.3 V2.4.1; profile token.claims.forbidden")
+       requirement="RFC 7519 §12; OWASP ASVS 4.0.3 V2.4.1; profile token.claims.forbidden",
+       why=("RFC 7519 §12: measures MUST be taken against disclosing sensitive claims, and anyone holding the "
+            "token reads them; the profile names them (token.claims.forbidden)."))
 def test_no_secret_in_claims(issued, profile, session):
     """No password, password hash or secret travels in the token, which anyone holding it can read."""
     names = {_norm(n) for n in FORBIDDEN_CLAIMS} | {_norm(n) for n in profile.token.claims.forbidden or []}
@@ -194,7 +204,9 @@ def test_no_secret_in_claims(issued, profile, session):
 
 
 @pytest.mark.authconform_first  # before probes that may throttle the valid account's logins
-@check("TOKEN-DISTINCT", severity="may", requirement="OWASP ASVS 4.0.3 V3.2.1")
+@check("TOKEN-DISTINCT", severity="may", requirement="OWASP ASVS 4.0.3 V3.2.1",
+       why=("ASVS V3.2.1 asks for a new token per login, but two logins in one second may lawfully get the same "
+            "stateless JWT: information only."))
 def test_each_login_gets_a_new_token(login, session, profile):
     """A second login gets a different token than the first (a new token on every authentication)."""
     first_sent, first_answered = _received_window(session)
@@ -216,7 +228,8 @@ def test_each_login_gets_a_new_token(login, session, profile):
 # --- time ---------------------------------------------------------------------------------------
 
 
-@check("TOKEN-IAT-NOW", severity="must", requirement="RFC 7519 §4.1.6; profile token.leeway")
+@check("TOKEN-IAT-NOW", severity="must", requirement="RFC 7519 §4.1.6; profile token.leeway",
+       why="RFC 7519 §4.1.6: iat is the NumericDate of issue; the profile states the leeway (token.leeway).")
 def test_issued_at_is_now(issued, profile, session):
     """iat is the time of the login, within the leeway, by this machine's clock and by the server's Date header."""
     iat = _date_claim(issued, "iat")
@@ -236,7 +249,9 @@ def test_issued_at_is_now(issued, profile, session):
                     + "; ".join(problems))
 
 
-@check("TOKEN-EXP-FUTURE", severity="must", requirement="RFC 7519 §4.1.4")
+@check("TOKEN-EXP-FUTURE", severity="must", requirement="RFC 7519 §4.1.4",
+       why=("RFC 7519 §4.1.4: a JWT MUST NOT be accepted on or after exp, so a token issued expired is unusable "
+            "(or the server ignores exp)."))
 def test_expiry_is_in_the_future(issued, session):
     """A fresh token's exp lies in the future: it is not already expired when issued."""
     exp = _date_claim(issued, "exp")
@@ -249,7 +264,8 @@ def test_expiry_is_in_the_future(issued, session):
                     f"({_when(received)})")
 
 
-@check("TOKEN-EXP-LIFETIME", severity="must", requirement="profile token.lifetime; RFC 7519 §4.1.4")
+@check("TOKEN-EXP-LIFETIME", severity="must", requirement="profile token.lifetime; RFC 7519 §4.1.4",
+       why="The profile states the token lifetime (token.lifetime).")
 def test_lifetime_is_the_profiles(issued, profile, session):
     """exp − iat is the profile's token lifetime, within the leeway."""
     lifetime = profile.token.lifetime
@@ -268,7 +284,9 @@ def test_lifetime_is_the_profiles(issued, profile, session):
                     f"token.leeway), {basis} is {measured:.0f} s")
 
 
-@check("TOKEN-NBF", severity="must", requirement="RFC 7519 §4.1.5")
+@check("TOKEN-NBF", severity="must", requirement="RFC 7519 §4.1.5",
+       why=("RFC 7519 §4.1.5: a JWT MUST NOT be accepted before nbf, so an nbf in the future makes the fresh "
+            "token unusable."))
 def test_not_before_is_not_in_the_future(issued, profile, session):
     """When the token has nbf, it is a NumericDate no later than the time of issue: the token works at once."""
     nbf = _date_claim(issued, "nbf")
@@ -285,7 +303,9 @@ def test_not_before_is_not_in_the_future(issued, profile, session):
 
 
 @check("TOKEN-SIGNATURE", severity="must",
-       requirement="RFC 7515 §5.2; RFC 8725 §3.1; profile token.verify")
+       requirement="RFC 7515 §5.2; RFC 8725 §3.1; profile token.verify",
+       why=("The profile gives the verification key (token.verify); RFC 7515 §5.2: a signature that does not "
+            "validate makes the token invalid."))
 def test_signature_verifies(issued, profile, target):
     """The signature verifies with the profile's key (PEM public key, JWKS by kid, or HMAC secret)."""
     try:
@@ -300,7 +320,9 @@ def test_signature_verifies(issued, profile, target):
                     f"RFC 7515 §5.2): {problem}")
 
 
-@check("TOKEN-WEAK-HMAC-SECRET", severity="must", requirement="RFC 8725 §3.5; RFC 7518 §3.2")
+@check("TOKEN-WEAK-HMAC-SECRET", severity="must", requirement="RFC 8725 §3.5; RFC 7518 §3.2",
+       why=("RFC 8725 §3.5: human-memorable passwords MUST NOT be HMAC keys; a common secret lets anyone forge "
+            "tokens."))
 def test_hmac_secret_is_not_common(issued, target):
     """An HS* token is not signed with a secret from a list of common JWT secrets."""
     if not issued.is_hmac:

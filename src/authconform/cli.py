@@ -141,6 +141,10 @@ def command_list(args: argparse.Namespace) -> int:
         width = max(len(c.id) for c in checks)
         for c in checks:
             print(f"{c.id:<{width}}  {c.severity:<6}  {c.title}  [{c.requirement}]")
+            if c.must_when:
+                print(f"{'':<{width}}  {'':<6}  must when {c.must_when}")
+            if c.why:
+                print(f"{'':<{width}}  {'':<6}  why {c.severity}: {c.why}")
     return 0
 
 
@@ -160,9 +164,9 @@ def list_defects(form: str) -> int:
 
 
 def markdown_catalogue(checks) -> str:
-    lines = ["| ID | severity | area | what it checks | requirement |", "|---|---|---|---|---|"]
+    lines = ["| ID | severity | area | what it checks | requirement | why this severity |", "|---|---|---|---|---|---|"]
     for c in checks:
-        lines.append(f"| `{c.id}` | {c.severity} | {c.area} | {c.title} | {c.requirement} |")
+        lines.append(f"| `{c.id}` | {c.severity_label} | {c.area} | {c.title} | {c.requirement} | {c.why} |")
     return "\n".join(lines)
 
 
@@ -202,6 +206,7 @@ login:
   encoding: json                  # json | form
   fields: {{identity: email, password: password}}
   headers: {{}}
+  oauth_token_endpoint: false     # true for an OAuth 2.0 token endpoint: RFC 6749 §5.1 (no-store, JSON) then gates
   success:
     status: 200
     token: /token                 # JSON Pointer into the body
