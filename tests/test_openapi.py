@@ -176,3 +176,20 @@ def test_findings_name_the_json_path_and_never_a_token():
     assert not any(jwt in p for p in problems)
     assert document.response_problems(login, 418, "application/json", b"{}") == [
         "status 418 is not documented (documented: 200, 400, 401, 403, 404)"]
+
+
+def test_a_concrete_path_wins_over_a_templated_one():
+    """OpenAPI's Paths Object: /users/me is matched before /users/{id}, wherever the document lists it."""
+    raw = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "/api"}], "paths": {
+        "/users/{id}": {"get": {"responses": {"200": {"description": "a user"}}}},
+        "/users/{id}/{field}": {"get": {"responses": {"200": {"description": "a field"}}}},
+        "/users/me": {"get": {"responses": {"200": {"description": "the caller"}}}},
+        "/users/me/{field}": {"get": {"responses": {"200": {"description": "a field of the caller"}}}},
+    }}
+    document = Document(raw, "test")
+    assert document.find("GET", "/api/users/me").path == "/users/me"
+    assert document.find("GET", "http://127.0.0.1:1/api/users/me?x=1").path == "/users/me"
+    assert document.find("GET", "/api/users/42").path == "/users/{id}"
+    assert document.find("GET", "/api/users/me/email").path == "/users/me/{field}"
+    assert document.find("GET", "/api/users/42/email").path == "/users/{id}/{field}"
+    assert document.find("POST", "/api/users/me") is None

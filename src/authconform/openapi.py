@@ -75,6 +75,14 @@ class Operation:
     def label(self) -> str:
         return f"{self.method} {self.route}"
 
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """Sorts the most concrete route first: fewer templated segments, then more literal characters."""
+        segments = [s for s in self.route.split("/") if s]
+        templated = sum(1 for s in segments if "{" in s)
+        literal = len(re.sub(r"\{[^}/]+\}", "", self.route))
+        return templated, -literal
+
     def matches(self, method: str, path: str) -> bool:
         return method.upper() == self.method and bool(self._pattern.match(path))
 
@@ -168,10 +176,10 @@ class Document:
         base_path = base_path.rstrip("/")
         if base_path and path.startswith(base_path + "/"):
             candidates.append(path[len(base_path):])
-        for operation in self.operations():
-            if any(operation.matches(method, candidate) for candidate in candidates):
-                return operation
-        return None
+        matching = [o for o in self.operations() if any(o.matches(method, c) for c in candidates)]
+        # OpenAPI (Paths Object): a concrete path is matched before its templated counterparts, so
+        # GET /users/me is /users/me even where /users/{id} comes first in the document
+        return min(matching, key=lambda o: o.specificity, default=None)
 
     def list_operations(self, limit: int = 8) -> str:
         labels = sorted({f"{o.method} {o.path}" for o in self.operations()})
