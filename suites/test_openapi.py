@@ -34,13 +34,24 @@ def _section(profile):
 
 
 @pytest.fixture(scope="session")
-def loaded_document(profile, target):
-    """The profile's OpenAPI document, fetched or read once; a problem instead when it cannot be had."""
-    _section(profile)
-    from authconform import openapi
+def loaded_document(profile, target, login):
+    """The profile's OpenAPI document, fetched or read once; a problem instead when it cannot be had.
 
+    With ``openapi.auth`` the document is fetched with the run's shared login token.
+    """
+    section = _section(profile)
+    from authconform import openapi
+    from authconform.login import LoginFailed
+
+    token = None
+    if section.auth:
+        try:
+            token = login.session().token
+        except LoginFailed as exc:
+            return Loaded(None, f"the document is fetched with the run's token (openapi.auth), and the login "
+                                f"failed: {exc}")
     try:
-        return Loaded(openapi.load(profile, target), None)
+        return Loaded(openapi.load(profile, target, token), None)
     except openapi.SpecUnavailable as exc:
         return Loaded(None, str(exc))
 

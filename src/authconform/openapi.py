@@ -354,8 +354,29 @@ def locate(spec: str) -> tuple[str, str]:
     return "file", spec
 
 
-def load(profile: Profile, client: TargetClient) -> Document:
-    """Fetch or read the profile's document and parse it; raises :class:`SpecUnavailable` with why."""
+def request_headers(profile: Profile, token: str | None = None) -> dict[str, str]:
+    """The headers the document is fetched with: ``openapi.headers``, and the token when given.
+
+    The token goes as the protected endpoint takes it (``protected.scheme``: bearer, or
+    ``header:<Name>``), since that is how the server recognises a logged-in caller.
+    """
+    headers = {"Accept": ACCEPT}
+    headers.update({str(k): str(v) for k, v in (profile.openapi.headers or {}).items() if v})
+    if token is not None:
+        scheme = (profile.protected.scheme if profile.protected is not None else None) or "bearer"
+        if scheme.startswith("header:"):
+            headers[scheme.split(":", 1)[1]] = token
+        else:
+            headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def load(profile: Profile, client: TargetClient, token: str | None = None) -> Document:
+    """Fetch or read the profile's document and parse it; raises :class:`SpecUnavailable` with why.
+
+    ``token`` (the run's login, when ``openapi.auth`` is on) is sent with the request, as the
+    protected endpoint takes it; ``openapi.headers`` are sent either way. A file needs neither.
+    """
     spec = profile.openapi.spec
     kind, where = locate(spec)
     if kind == "file":
@@ -364,13 +385,17 @@ def load(profile: Profile, client: TargetClient) -> Document:
             raise SpecUnavailable(f"no file {where!r} (profile openapi.spec; relative paths are tried next to "
                                   f"the profile, beside its folder and in the working directory)")
         return Document(parse(path.read_bytes(), path.suffix, str(path)), str(path))
-    answer = client.request("GET", where, headers={"Accept": ACCEPT},
-                            purpose="fetch the OpenAPI document (profile openapi.spec)")
+    sent = "with the run's token (openapi.auth)" if token is not None else "without a token"
+    answer = client.request("GET", where, headers=request_headers(profile, token),
+                            purpose=f"fetch the OpenAPI document (profile openapi.spec, {sent})")
     source = client.url(where)
     if not answer.ok:
         raise SpecUnavailable(f"GET {source} got no usable answer: {answer.error}")
     if answer.status != 200:
-        raise SpecUnavailable(f"GET {source} answered {answer.describe(120)}, expected 200 with the document")
+        hint = "" if token is not None or answer.status not in (401, 403) else (
+            "; if the server publishes its document only to a logged-in user, set openapi.auth: true")
+        raise SpecUnavailable(f"GET {source} {sent} answered {answer.describe(120)}, expected 200 with the "
+                              f"document{hint}")
     suffix = ".yaml" if "yaml" in answer.content_type or where.endswith((".yaml", ".yml")) else ".json"
     return Document(parse(answer.body, suffix, source), source, answer.content_type)
 
