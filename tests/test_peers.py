@@ -150,9 +150,8 @@ SIMPLEJWT: dict[str, Verdict] = COMMON | {
     "OPENAPI-EXCHANGES-CONFORM": finding(
         "status 401 is not documented (documented: 200)",
         "the same gap, seen on every refusal of the run (the protected view documents only 200 too)"),
-    "OPENAPI-FUZZ": finding(
-        "status_code_conformance",
-        "schemathesis' status_code_conformance: a blank username gets DRF's 400, which the document omits"),
+    "OPENAPI-FUZZ": passes("no 5xx, and every documented answer matches its schema; the blank username's "
+                           "undocumented 400 it meets is OPENAPI-LOGIN-DOCUMENTED's finding, not this one's"),
     "SEC-NO-STORE": finding(
         "missing Cache-Control: no-store (got none) and Pragma: no-cache (got none)",
         "TokenObtainPairView's answer carries no caching headers (RFC 6749 §5.1 MUST for token answers)"),
@@ -310,7 +309,6 @@ PROBES: dict[tuple[str, str], Callable[[Peer], None]] = {
     ("simplejwt", "REFRESH-NO-STORE"): _probe_simplejwt_refresh_cacheable,
     ("simplejwt", "OPENAPI-LOGIN-DOCUMENTED"): _probe_simplejwt_openapi_documents_200_only,
     ("simplejwt", "OPENAPI-EXCHANGES-CONFORM"): _probe_simplejwt_openapi_documents_200_only,
-    ("simplejwt", "OPENAPI-FUZZ"): _probe_simplejwt_openapi_documents_200_only,
     ("flask-jwt-extended", "ACCESS-GARBAGE-TOKEN"): _probe_flask_garbage_token_422,
     ("flask-jwt-extended", "ACCESS-WWW-AUTHENTICATE"): _probe_flask_401_without_challenge,
     ("flask-jwt-extended", "SEC-NO-STORE"): _probe_flask_login_headers,
