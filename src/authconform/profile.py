@@ -286,7 +286,8 @@ def _schema_error(error: jsonschema.ValidationError, source: str, document) -> P
             line=_line_of(document, path),
             hint=_TYPE_HINTS.get(kinds[0], ""),
         )
-    if error.validator == "pattern" and path and path[-1] in ("token", "refresh_token", "message_pointer"):
+    if error.validator == "pattern" and path and path[-1] in ("token", "refresh_token", "message_pointer",
+                                                              "identity_pointer"):
         return ProfileError(
             source,
             _field_name(path),
