@@ -262,8 +262,15 @@ def test_stripped_signature_is_refused(issued_jwt, target, profile):
             " forgery."))
 def test_tampered_payload_is_refused(issued_jwt, target, profile):
     """A changed payload under the original signature (more roles, another user) is refused."""
-    other = next((a.identity for a in (profile.account("lockout"), profile.account("disabled")) if a), None)
+    # another account's identity; its id where the identity claim holds ids (accounts.<name>.id)
+    id_valued = bool(profile.account("valid").id or profile.token.claims.identity_pointer)
+    other = next(((a.id if id_valued and a.id else a.identity)
+                  for a in (profile.account("lockout"), profile.account("disabled")) if a), None)
     forged = forge.payload_tampered(issued_jwt, identity_claim=profile.token.claims.identity, other_identity=other)
+    # a forgery identical to the valid token forges nothing: its acceptance would be a false finding
+    forged = [f for f in forged if not forge.same_token(f.token, issued_jwt.raw)]
+    if not forged:
+        pytest.skip("no tampered payload differs from the login's token, so none is sent")
     _try_forged(target, profile, "ACCESS-PAYLOAD-TAMPERED", forged,
                 "RFC 7515 §5.2: the signature covers the payload")
 

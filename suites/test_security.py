@@ -113,8 +113,9 @@ def test_unknown_user_and_wrong_password_take_the_same_time(login, profile, wron
     known = max(0, min(left - 1, budget // 2))  # one failed login kept in reserve
     test = SequentialTest(known, budget - known, min_gap=security.timing_min_gap_ms / 1000)
     if not test.can_conclude:
-        pytest.skip(f"not run: {known} wrong-password logins are left for it (limits.max_failed_logins="
-                    f"{login.budget.limit}, {login.budget.limit - left} spent, one kept in reserve) and "
+        limit = login.budget.limit_of(valid.identity)
+        pytest.skip(f"not run: {known} wrong-password logins are left for it ({login.budget.source_of(valid.identity)}="
+                    f"{limit}, {limit - left} spent, one kept in reserve) and "
                     f"security.timing_budget={budget}; with {known} and {budget - known} samples no timing "
                     f"difference could reach significance")
     references = {"known": wrong_password_answer, "unknown": unknown_user_answer}
@@ -177,7 +178,7 @@ def test_repeated_failed_logins_lock_or_throttle(login, profile, record_property
     after = security.lockout_after if security.lockout_after is not None else left - 1
     if after < 1 or after + 1 > left:
         pytest.skip(f"not run: {after} failed logins and one with the right password are needed, and "
-                    f"limits.max_failed_logins leaves {left} for the lockout account")
+                    f"{login.budget.source_of(account.identity)} leaves {left} for the lockout account")
     success = profile.login.success.status
     failures, first = 0, None
     for attempt in range(1, after + 1):

@@ -151,7 +151,9 @@ def test_required_claims_present(issued, profile):
 @check("TOKEN-IDENTITY-CLAIM", severity="must", requirement="profile token.claims.identity; RFC 7519 §4.1.2",
        why="The profile states which claim names the account (token.claims.identity).")
 def test_identity_claim_names_the_account(issued, profile, session):
-    """The identity claim names the account that logged in."""
+    """The identity claim names the account that logged in: its login name, or its id when the profile says so."""
+    from authconform.identity import IdentityUnknown, expected_identity, same_identity
+
     claim = profile.token.claims.identity
     if not claim:
         pytest.skip("the profile names no identity claim (token.claims.identity)")
@@ -159,13 +161,13 @@ def test_identity_claim_names_the_account(issued, profile, session):
         expect.fail(f"expected the identity claim {claim!r} (profile token.claims.identity), the token has only "
                     f"{', '.join(issued.payload) or 'no claims'}")
     value: Any = issued.payload[claim]
-    identity = session.account.identity
-    same = value == identity or (isinstance(value, int) and not isinstance(value, bool) and str(value) == identity)
-    if not same and isinstance(value, str) and "@" in identity:
-        same = value.casefold() == identity.casefold()  # e-mail addresses are compared without case
-    if not same:
-        expect.fail(f"expected {claim} to name the account that logged in ({identity!r}, profile "
-                    f"accounts.valid), the token says {value!r}"[:300])
+    try:
+        identity, source = expected_identity(profile, session.account, session.answer.json())
+    except IdentityUnknown as exc:
+        expect.fail(f"expected the account's id in the login answer, to compare with {claim}: {exc}")
+    if not same_identity(value, identity):
+        expect.fail(f"expected {claim} to name the account that logged in ({identity!r}, {source}), "
+                    f"the token says {value!r}"[:300])
 
 
 def _forbidden_paths(value: Any, names: set[str], password: str, path: str = "") -> list[str]:

@@ -50,6 +50,8 @@ class Account:
     role: str
     identity: str
     password: str
+    id: str | None = None  # accounts.<role>.id: what an id-valued identity claim holds
+    max_failed_logins: int | None = None  # accounts.<role>.max_failed_logins: its own budget
 
 
 def _schema() -> dict[str, Any]:
@@ -135,7 +137,8 @@ class Profile(Section):
         entry = self._data.get("accounts", {}).get(role)
         if not entry:
             return None
-        return Account(role=role, identity=entry["identity"], password=entry["password"])
+        return Account(role=role, identity=entry["identity"], password=entry["password"], id=entry.get("id") or None,
+                       max_failed_logins=entry.get("max_failed_logins"))
 
     def resolve(self, reference: str) -> Path | None:
         return resources.resolve_file(reference, self.directory)
@@ -160,6 +163,7 @@ class Profile(Section):
         header = self._data.get("secret_header")
         if header and header.get("value"):
             values.append(header["value"])
+        values += [v for v in ((self._data.get("openapi") or {}).get("headers") or {}).values() if v]
         disabled_refresh = (self._data.get("refresh") or {}).get("disabled_refresh_token")
         if disabled_refresh:
             values.append(disabled_refresh)
@@ -282,7 +286,8 @@ def _schema_error(error: jsonschema.ValidationError, source: str, document) -> P
             line=_line_of(document, path),
             hint=_TYPE_HINTS.get(kinds[0], ""),
         )
-    if error.validator == "pattern" and path and path[-1] in ("token", "refresh_token", "message_pointer"):
+    if error.validator == "pattern" and path and path[-1] in ("token", "refresh_token", "message_pointer",
+                                                              "identity_pointer"):
         return ProfileError(
             source,
             _field_name(path),
