@@ -103,7 +103,10 @@ def test_password_is_not_echoed(success, profile):
 
 @check("LOGIN-MISSING-FIELD", severity="must", requirement="profile login.errors.missing_field")
 def test_missing_field_is_refused(login, profile, record_property):
-    """Leaving out a required field gets the profile's missing-field answer naming that field (unstated: a 4xx)."""
+    """Leaving out a required field gets the profile's missing-field answer naming that field.
+
+    Unstated (no login.errors.missing_field): any 4xx with no token.
+    """
     complete = login.fields(login.unknown_identity(), login.wrong_password())
     seen = []
     for field in (login.identity_field, login.password_field):
@@ -115,7 +118,10 @@ def test_missing_field_is_refused(login, profile, record_property):
 
 @check("LOGIN-EMPTY-BODY", severity="must", requirement="profile login.errors.malformed_body")
 def test_empty_body_is_refused(login, profile, record_property):
-    """An empty body gets the profile's malformed-body answer (unstated: a 4xx with no token)."""
+    """An empty body gets the profile's malformed-body answer.
+
+    Unstated (no login.errors.malformed_body): any 4xx with no token; missing_field is not borrowed.
+    """
     content_type = "application/json" if profile.login.encoding == "json" else "application/x-www-form-urlencoded"
     answer = login.submit(raw=b"", content_type=content_type, purpose="login with an empty body")
     _note(record_property, [_refused(answer, profile, "malformed_body")])
@@ -123,7 +129,10 @@ def test_empty_body_is_refused(login, profile, record_property):
 
 @check("LOGIN-MALFORMED-JSON", severity="must", requirement="profile login.errors.malformed_body")
 def test_malformed_json_is_refused(login, profile, record_property):
-    """A body that is not valid JSON gets the profile's malformed-body answer (unstated: a 4xx with no token)."""
+    """A body that is not valid JSON gets the profile's malformed-body answer.
+
+    Unstated (no login.errors.malformed_body): any 4xx with no token.
+    """
     if profile.login.encoding != "json":
         pytest.skip("the profile's login encoding is form, not JSON")
     raw = f'{{"{login.identity_field}": "{login.unknown_identity()}", "{login.password_field}": '
@@ -133,7 +142,11 @@ def test_malformed_json_is_refused(login, profile, record_property):
 
 @check("LOGIN-WRONG-TYPE", severity="must", requirement="profile login.errors.wrong_type")
 def test_wrong_type_is_refused(login, profile, record_property):
-    """A field of the wrong type (a number, a list) gets the profile's wrong-type answer (unstated: a 4xx)."""
+    """A field of the wrong type (a number, a list) gets the profile's wrong-type answer.
+
+    Unstated (no login.errors.wrong_type): any 4xx with no token (DRF's 401 is one); missing_field is not
+    borrowed.
+    """
     if profile.login.encoding != "json":
         pytest.skip("the profile's login encoding is form: every value is a string")
     seen = []
@@ -185,13 +198,19 @@ def test_malformed_input_never_crashes(login, profile):
 
 @check("LOGIN-401-BAD-PASSWORD", severity="must", requirement="profile login.errors.bad_credentials")
 def test_wrong_password_is_refused(wrong_password_answer, profile, record_property):
-    """A wrong password gets the profile's bad-credentials answer and no token (unstated: a 4xx)."""
+    """A wrong password gets the profile's bad-credentials answer and no token.
+
+    Unstated (no login.errors.bad_credentials): any 4xx with no token.
+    """
     _note(record_property, [_refused(wrong_password_answer, profile, "bad_credentials")])
 
 
 @check("LOGIN-401-UNKNOWN-USER", severity="must", requirement="profile login.errors.bad_credentials")
 def test_unknown_user_is_refused(unknown_user_answer, profile, record_property):
-    """An unknown identity gets the profile's bad-credentials answer and no token (unstated: a 4xx)."""
+    """An unknown identity gets the profile's bad-credentials answer and no token.
+
+    Unstated (no login.errors.bad_credentials): any 4xx with no token.
+    """
     _note(record_property, [_refused(unknown_user_answer, profile, "bad_credentials")])
 
 

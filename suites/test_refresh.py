@@ -228,21 +228,30 @@ def test_garbage_refresh_token_is_refused(refreshes, login, target, profile, rec
 
 @check("REFRESH-MISSING-FIELD", severity="must", requirement="profile refresh.missing")
 def test_refresh_without_the_field_is_refused(refreshes, target, profile, record_property):
-    """A refresh request without the refresh-token field gets the profile's missing-token refusal (unstated: a 4xx)."""
+    """A refresh request without the refresh-token field gets the profile's missing-token refusal.
+
+    Unstated (no refresh.missing): any 4xx with no token; refresh.rejected is not borrowed (DRF: 400).
+    """
     answer = refreshing.send(target, profile, {}, purpose=f"refresh without {profile.refresh.field!r}")
     _note(record_property, [_refused(answer, profile, "missing")])
 
 
 @check("REFRESH-EMPTY-BODY", severity="must", requirement="profile refresh.missing")
 def test_refresh_with_an_empty_body_is_refused(refreshes, target, profile, record_property):
-    """A refresh request with an empty body gets the profile's missing-token refusal (unstated: a 4xx)."""
+    """A refresh request with an empty body gets the profile's missing-token refusal.
+
+    Unstated (no refresh.missing): any 4xx with no token; refresh.rejected is not borrowed.
+    """
     answer = refreshing.send(target, profile, raw=b"", purpose="refresh with an empty body")
     _note(record_property, [_refused(answer, profile, "missing")])
 
 
 @check("REFRESH-ACCESS-TOKEN-REFUSED", severity="must", requirement="RFC 8725 §3.12; profile refresh.rejected")
 def test_access_token_is_no_refresh_token(refreshes, session, target, profile, record_property):
-    """An access token sent as the refresh token gets the profile's refusal (unstated: a 4xx with no token)."""
+    """An access token sent as the refresh token gets the profile's refusal.
+
+    Unstated (no refresh.rejected): any 4xx with no token.
+    """
     used = refreshing.use(target, profile, session.token, purpose="refresh with the access token")
     _note(record_property, [_refused(used.answer, profile)])
 

@@ -91,7 +91,11 @@ def _carries_secret(exchange, header) -> bool:
 
 @check("SECRET-MISSING-REFUSED", severity="must", requirement="profile secret_header.rejected_status")
 def test_login_without_the_secret_is_refused(secret, login, profile, record_property):
-    """A login without the secret header gets the profile's secret refusal and no token (unstated: a 4xx)."""
+    """A login without the secret header gets the profile's secret refusal and no token.
+
+    Unstated (no secret_header.rejected_status): a 4xx with no token that differs from the same login's
+    answer with the right secret.
+    """
     body = _nobody(login)
     answer = login.submit(body, secret_header=False, purpose=f"login without {secret.name}")
     with_secret = _with_secret(login, body) if _stated(profile) is None else answer
