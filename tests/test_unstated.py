@@ -237,3 +237,17 @@ def test_notes_name_each_status_once_per_field():
     seen = [expect.Unpinned(400, field), None, expect.Unpinned(401, field), expect.Unpinned(400, field)]
     assert expect.unpinned_note(seen) == "refused with 400 and 401; pin it with login.errors.wrong_type.status"
     assert expect.unpinned_note([None, None]) == ""
+
+
+def test_unstated_algorithms_take_any_registered_one_and_the_key_still_decides(tmp_path, run_authconform):
+    """Without token.algorithms, HS256 is an algorithm (note); the profile's RSA key still refuses the token."""
+    profile = variant(tmp_path, "pch-sig", ["token.algorithms"])
+    checks = ["-k", "test_algorithm_is_allowed or test_signature_verifies"]
+    clean = run_authconform("run", "--profile", str(profile), *FAST, *checks)
+    found = result(clean, "TOKEN-ALG-ALLOWED")
+    assert (found["outcome"], found["reason"]) == ("passed", "signed with RS256; pin it with token.algorithms"), found
+    assert result(clean, "TOKEN-SIGNATURE")["outcome"] == "passed", clean.output[-2000:]
+    weak = run_authconform("run", "--profile", str(profile), *FAST, "--defect", "weak-hmac-secret", *checks)
+    found = result(weak, "TOKEN-ALG-ALLOWED")
+    assert (found["outcome"], found["reason"]) == ("passed", "signed with HS256; pin it with token.algorithms"), found
+    assert result(weak, "TOKEN-SIGNATURE")["outcome"] == "failed", weak.output[-2000:]
