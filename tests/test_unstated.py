@@ -251,3 +251,40 @@ def test_unstated_algorithms_take_any_registered_one_and_the_key_still_decides(t
     found = result(weak, "TOKEN-ALG-ALLOWED")
     assert (found["outcome"], found["reason"]) == ("passed", "signed with HS256; pin it with token.algorithms"), found
     assert result(weak, "TOKEN-SIGNATURE")["outcome"] == "failed", weak.output[-2000:]
+
+
+def test_simplejwt_profile_without_wrong_type_and_missing_passes_on_drf(tmp_path):
+    """The issue's case on the real Django REST framework SimpleJWT server: a README-written profile with
+    no login.errors.wrong_type and no refresh.missing. DRF refuses the wrong types with a 4xx of its own
+    and a refresh without its field with 400 {"refresh": ["This field is required."]}: refusals both,
+    whatever login.errors.missing_field or refresh.rejected's 401 say."""
+    pytest.importorskip("rest_framework_simplejwt", reason="the peers extra is not installed")
+    from tests.conftest import authconform
+    from tests.peers.launch import start
+
+    profile = variant(tmp_path, "simplejwt", ["login.errors.wrong_type", "refresh.missing"])
+    server = start("simplejwt", tmp_path / "server")
+    try:
+        outcome = authconform("run", "--profile", str(profile), "--base-url", server.url, "--rps", "0",
+                              *select("LOGIN-WRONG-TYPE", "REFRESH-MISSING-FIELD", "REFRESH-EMPTY-BODY"),
+                              report_dir=tmp_path / "report", env=server.env)
+    finally:
+        server.stop()
+    notes = {c: result(outcome, c) for c in ("LOGIN-WRONG-TYPE", "REFRESH-MISSING-FIELD", "REFRESH-EMPTY-BODY")}
+    assert all(r["outcome"] == "passed" for r in notes.values()), notes
+    assert notes["LOGIN-WRONG-TYPE"]["reason"].endswith("; pin it with login.errors.wrong_type.status"), notes
+    assert notes["REFRESH-MISSING-FIELD"]["reason"] == "refused with 400; pin it with refresh.missing.status", notes
+    assert outcome.code == 0, outcome.output[-2000:]
+
+
+@pytest.mark.parametrize(("value", "token"), [
+    ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", True),
+    ("9f86d081884c7d659a2feaa0c55ad015", True),
+    (["This field is required."], False),
+    ("This field is required.", False),
+    ("", False),
+    (None, False),
+])
+def test_a_token_pointer_in_an_error_body_finds_only_tokens(value, token):
+    """DRF names its error lists after the fields, so /refresh holds messages in a 400: not a token."""
+    assert expect.looks_like_token(value) is token

@@ -128,13 +128,25 @@ def _pointers(token_pointers: str | Iterable[str | None]) -> list[str]:
     return [p for p in token_pointers if p]
 
 
+MIN_TOKEN_LENGTH = 16
+
+
+def looks_like_token(value: Any) -> bool:
+    """A credential where a token pointer points: one unbroken string of 16 or more characters.
+
+    An error body may use the token's field name for its own messages (DRF answers a refresh without
+    its field with ``{"refresh": ["This field is required."]}``, where /refresh is the new refresh
+    token on success): a list, or text with spaces, is no token.
+    """
+    return isinstance(value, str) and len(value) >= MIN_TOKEN_LENGTH and not any(c.isspace() for c in value)
+
+
 def no_token(answer: Answer, token_pointers: str | Iterable[str | None], source: str) -> None:
     """A refusal carries no credential: nothing at the token pointers, no JWT anywhere in it."""
     __tracebackhide__ = True
     body = answer.json()
     for pointer in _pointers(token_pointers):
-        value = resolve(body, pointer)
-        if value not in (MISSING, None, ""):
+        if looks_like_token(resolve(body, pointer)):
             fail(f"expected no token in a refusal ({source}), got a value at {pointer}: {answer.describe()}")
     if JWT.search(answer.text):
         fail(f"expected no token in a refusal ({source}), but the body carries a JWT: {answer.describe()}")
