@@ -167,8 +167,8 @@ def not_server_error(answer: Answer, what: str) -> None:
 class Stated:
     """A refusal the profile states, in one shape for every section that states one.
 
-    ``login.errors.*`` and ``refresh.rejected|missing|disabled`` are already this shape (read them with
-    :func:`stated`); ``secret_header`` spells its fields ``rejected_*`` (see :func:`stated_rejection`).
+    ``login.errors.*`` and ``refresh.rejected|missing|disabled`` are already this shape and are passed
+    as they are; ``secret_header`` spells its fields ``rejected_*``, so its suite builds one of these.
     """
 
     status: int
@@ -182,13 +182,6 @@ class Stated:
 def _named(error: Any, source: str, key: str) -> str:
     names = getattr(error, "names", None) or {}
     return f"{source}.{names.get(key, key)}"
-
-
-def stated(error: Any) -> Stated | None:
-    """A profile error section (status, message, message_pattern, message_pointer, schema) as :class:`Stated`."""
-    if error is None:
-        return None
-    return Stated(error.status, error.message, error.message_pattern, error.message_pointer, error.schema)
 
 
 @dataclass(frozen=True)
