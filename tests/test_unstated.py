@@ -288,3 +288,15 @@ def test_simplejwt_profile_without_wrong_type_and_missing_passes_on_drf(tmp_path
 def test_a_token_pointer_in_an_error_body_finds_only_tokens(value, token):
     """DRF names its error lists after the fields, so /refresh holds messages in a 400: not a token."""
     assert expect.looks_like_token(value) is token
+
+
+def test_a_redirect_is_no_refusal_when_unstated(tmp_path, run_authconform):
+    """Laravel answers a refused login without X-Requested-With with a 302 back: the built-in invoiceninja
+    profile states it (missing_header: {status: 302}); left out, a redirect is not a refusal."""
+    profile = variant(tmp_path, "invoiceninja", ["login.errors.missing_header"])
+    outcome = run_authconform("run", "--profile", str(profile), *FAST, "-k", "test_login_without_the_required_headers")
+    found = result(outcome, "HEADERS-REQUIRED-LOGIN")
+    assert found["outcome"] == "failed" and "got a redirect: 302" in found["reason"], found
+    assert "login.errors.missing_header.status is not stated" in found["reason"], found
+    stated = run_authconform("run", "--profile", "invoiceninja", *FAST, "-k", "test_login_without_the_required_headers")
+    assert result(stated, "HEADERS-REQUIRED-LOGIN")["outcome"] == "passed", stated.output[-2000:]
