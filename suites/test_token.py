@@ -103,12 +103,21 @@ def test_token_is_a_well_formed_jwt(jwt_profile, session):
 @check("TOKEN-ALG-ALLOWED", severity="must", requirement="RFC 8725 §3.1, §3.2; profile token.algorithms",
        why=("The profile states the algorithms (token.algorithms); RFC 8725 §3.1 MUST allow-list them, and none "
             "is never one."))
-def test_algorithm_is_allowed(issued, profile):
-    """The header's alg is one of the profile's algorithms, and never 'none'."""
-    allowed = [a for a in profile.token.algorithms or [] if a.lower() != "none"]
+def test_algorithm_is_allowed(issued, profile, record_property):
+    """The header's alg is one of the profile's algorithms, and never 'none'.
+
+    Unstated (no token.algorithms): any signing algorithm RFC 7518 §3.1 or RFC 8037 registers.
+    """
     alg = issued.alg
     if alg is None or alg.lower() == "none":
         expect.fail(f"expected a signed token (RFC 8725 §3.2), the header's alg is {issued.header.get('alg')!r}")
+    if profile.token.algorithms is None:
+        if alg not in tokens.REGISTERED_ALGORITHMS:
+            expect.fail(f"expected a registered JWS signing algorithm (token.algorithms is not stated, so any of "
+                        f"RFC 7518 §3.1 / RFC 8037 will do), the header says {alg!r}")
+        record_property("note", f"signed with {alg}; pin it with token.algorithms")
+        return
+    allowed = [a for a in profile.token.algorithms if a.lower() != "none"]
     if alg not in allowed:
         expect.fail(f"expected alg to be one of {', '.join(allowed) or '(none listed)'} (profile token.algorithms; "
                     f"RFC 8725 §3.1 allow-list), the header says {alg}")

@@ -382,6 +382,32 @@ def _check_references(data: dict[str, Any], source: str, directory: Path | None,
             )
 
 
+def _message_patterns(data: dict[str, Any]) -> Iterator[tuple[list[Any], str]]:
+    """Every ``message_pattern`` the profile states, with its path."""
+    for name, error in data["login"].get("errors", {}).items():
+        if error.get("message_pattern") is not None:
+            yield ["login", "errors", name, "message_pattern"], error["message_pattern"]
+    refresh = data.get("refresh") or {}
+    for name in ("rejected", "missing", "disabled"):
+        if (refresh.get(name) or {}).get("message_pattern") is not None:
+            yield ["refresh", name, "message_pattern"], refresh[name]["message_pattern"]
+    header = data.get("secret_header") or {}
+    if header.get("rejected_message_pattern") is not None:
+        yield ["secret_header", "rejected_message_pattern"], header["rejected_message_pattern"]
+
+
+def _check_patterns(data: dict[str, Any], source: str, document) -> None:
+    """Every message_pattern is a regular expression Python can compile ({field} stands for a field name)."""
+    for path, pattern in _message_patterns(data):
+        try:
+            re.compile(pattern.replace("{field}", "field"))
+        except re.error as exc:
+            raise ProfileError(source, _field_name(path), f"not a regular expression: {exc}",
+                               line=_line_of(document, path),
+                               hint="Python re syntax, searched in the message; escape . ( [ with a backslash, "
+                                    "or use message for an exact text") from None
+
+
 def load_profile(path: str | Path, env: Mapping[str, str] | None = None) -> Profile:
     """Read, expand, validate and complete the profile at ``path``.
 
@@ -419,4 +445,5 @@ def load_profile(path: str | Path, env: Mapping[str, str] | None = None) -> Prof
     _fill_defaults(data, profile_schema())
     _drop_empty_optionals(data, source)
     _check_references(data, source, file.parent, document)
+    _check_patterns(data, source, document)
     return Profile(data, file)
