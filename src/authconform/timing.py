@@ -292,11 +292,13 @@ class SequentialTest:
 
     def error_levels(self) -> str:
         """The error levels of the whole plan, for the reason: false alarms, and real gaps passed as none."""
-        text = (f"error levels: false alarm at most {self.alpha:.0%} ({len(self.looks)} looks at "
-                f"{self.level:.2g})")
+        def looks(count: int) -> str:
+            return f"{count} look{'s' if count != 1 else ''}"
+
+        text = f"error levels: false alarm at most {self.alpha:.0%} ({looks(len(self.looks))} at {self.level:.2g})"
         if self.equivalence:
             text += (f", a real gap of {self.min_gap * 1000:g} ms passed as none at most {self.beta:.0%} "
-                     f"({len(self.equivalence)} looks, {1 - 2 * self.tail:.1%} intervals)")
+                     f"({looks(len(self.equivalence))}, {1 - 2 * self.tail:.1%} intervals)")
         return text
 
     def interval(self) -> ShiftInterval | None:
