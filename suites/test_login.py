@@ -107,15 +107,14 @@ def test_password_is_not_echoed(success, profile):
 
 
 @check("LOGIN-MISSING-FIELD", severity="must", requirement="profile login.errors.missing_field")
-def test_missing_field_is_refused(login, profile, request):
+def test_missing_field_is_refused(login, profile, missing_password_answer):
     """Leaving out a required field gets the profile's missing-field answer naming that field."""
     _error(profile, "missing_field")
     without_identity = login.submit({login.password_field: login.wrong_password()},
                                     purpose=f"login without {login.identity_field!r}")
     _check_refusal(without_identity, profile, "missing_field", field=login.identity_field)
     # the run's shared answer (SECRET-SAME-ORIGIN looks at it too): sent once
-    _check_refusal(request.getfixturevalue("missing_password_answer"), profile, "missing_field",
-                   field=login.password_field)
+    _check_refusal(missing_password_answer, profile, "missing_field", field=login.password_field)
 
 
 @check("LOGIN-EMPTY-BODY", severity="must", requirement="profile login.errors.malformed_body")

@@ -37,8 +37,11 @@ def secret(profile):
 @pytest.fixture(scope="session")  # session: SECRET-SAME-ORIGIN runs last, after this module's other checks
 def bare_missing_password_answer(login, profile):
     """A login without login.headers and without a password (the secret still sent): sent once, shared by
-    HEADERS-REQUIRED-LOGIN and SECRET-SAME-ORIGIN (Invoice Ninja redirects such a login without X-Requested-With)."""
-    without = ", ".join(profile.login.headers or {})
+    HEADERS-REQUIRED-LOGIN and SECRET-SAME-ORIGIN (Invoice Ninja redirects such a login without X-Requested-With).
+    None, and nothing sent, when the profile names no login.headers."""
+    if not profile.login.headers:
+        return None
+    without = ", ".join(profile.login.headers)
     return login.submit({login.identity_field: login.unknown_identity()}, profile_headers=False,
                         purpose=f"login without {without} and without a password")
 
@@ -127,13 +130,12 @@ def test_secret_header_name_is_case_insensitive(secret, login, profile):
 
 @LAST
 @check("SECRET-SAME-ORIGIN", severity="must", requirement="RFC 9110 §15.4; OWASP ASVS 4.0.3 V13.1.3")
-def test_secret_stays_on_the_target_origin(secret, login, profile, run, request):
+def test_secret_stays_on_the_target_origin(secret, login, profile, run, missing_password_answer,
+                                           bare_missing_password_answer):
     """No request carrying the secret is redirected to another origin, and authconform never sends it off the target."""
     own = _origin(run.client.base_url)
-    # refused logins carrying the secret, shared with LOGIN-MISSING-FIELD and HEADERS-REQUIRED-LOGIN (sent once)
-    request.getfixturevalue("missing_password_answer")
-    if profile.login.headers:
-        request.getfixturevalue("bare_missing_password_answer")
+    # refused logins carrying the secret (the two answers above, shared with LOGIN-MISSING-FIELD and
+    # HEADERS-REQUIRED-LOGIN) are among the run's exchanges looked at below
     problems = []
     for exchange in list(run.recorder.exchanges):
         if not _carries_secret(exchange, secret):
@@ -176,7 +178,7 @@ def test_secret_is_never_echoed(secret, login, run):
 
 @check("HEADERS-REQUIRED-LOGIN", severity="must",
        requirement="profile login.headers; profile login.errors.missing_header")
-def test_login_without_the_required_headers(login, profile, request):
+def test_login_without_the_required_headers(login, profile, bare_missing_password_answer):
     """A login without the login headers gets login.errors.missing_header; a valid one behaves as the profile says."""
     names = list(profile.login.headers or {})
     if not names:
@@ -187,7 +189,7 @@ def test_login_without_the_required_headers(login, profile, request):
                     "(login.errors.missing_header)")
     source = "profile login.errors.missing_header"
     without = ", ".join(names)
-    refused = request.getfixturevalue("bare_missing_password_answer")
+    refused = bare_missing_password_answer
     expect.refusal(refused, error, source, _schema(profile, error.schema), field=login.password_field)
     expect.no_token(refused, profile.login.success.token, source)
     account = profile.account("valid")
