@@ -246,6 +246,22 @@ def unknown_user_answer(login: Login, profile: Profile):
     return login.attempt(login.unknown_identity(), login.wrong_password(), purpose="login as an unknown user")
 
 
+@pytest.fixture(scope="session")
+def missing_password_answer(login: Login):
+    """An unknown identity and no password field: sent once, shared (LOGIN-MISSING-FIELD, SECRET-SAME-ORIGIN)."""
+    return login.submit({login.identity_field: login.unknown_identity()},
+                        purpose=f"login without {login.password_field!r}")
+
+
+@pytest.fixture(scope="session")
+def broken_json_answer(login: Login, profile: Profile):
+    """A JSON login body cut short: sent once, shared (LOGIN-MALFORMED-JSON, SEC-ERROR-LEAK); None for form logins."""
+    if profile.login.encoding != "json":
+        return None
+    raw = f'{{"{login.identity_field}": "{login.unknown_identity()}", "{login.password_field}": '
+    return login.submit(raw=raw.encode(), content_type="application/json", purpose="login with broken JSON")
+
+
 # --- check bookkeeping ----------------------------------------------------------------------
 
 
