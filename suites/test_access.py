@@ -16,11 +16,12 @@ import time
 
 import pytest
 
-from authconform import expect, forge, tokens
-from authconform.access import call_protected
+from authconform import expect
 from authconform.checks import check
-from authconform.forge import ForgedToken
-from authconform.login import LoginFailed
+from authconform.endpoints.login import LoginFailed
+from authconform.endpoints.protected import call_protected
+from authconform.jwt import forge, tokens
+from authconform.jwt.forge import ForgedToken
 
 QUERY_NAMES = ("access_token", "token", "bearer", "jwt", "api_token", "auth")
 SLOW_WAIT_LIMIT = 900  # seconds --slow will wait for a token to expire

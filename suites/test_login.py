@@ -13,8 +13,8 @@ import pytest
 
 from authconform import expect
 from authconform.checks import check
+from authconform.http.redaction import secret_forms
 from authconform.pointer import MISSING, resolve
-from authconform.redaction import secret_forms
 
 
 def _schema(profile, reference):
@@ -274,7 +274,7 @@ def test_disabled_account_is_refused(login, profile, target, record_property):
         answer = login.attempt(account.identity, account.password, purpose="login as the disabled account")
         _note(record_property, [_refused(answer, profile, "disabled")])
         return
-    from authconform.access import call_protected
+    from authconform.endpoints.protected import call_protected
 
     if error is None:
         answer = login.attempt(account.identity, account.password, expect_failure=False,

@@ -23,7 +23,7 @@ SHOWN = 8
 
 @dataclass
 class Loaded:
-    document: object | None  # authconform.openapi.Document
+    document: object | None  # authconform.openapi.document.Document
     problem: str | None
 
 
@@ -40,8 +40,8 @@ def loaded_document(profile, target, login):
     With ``openapi.auth`` the document is fetched with the run's shared login token.
     """
     section = _section(profile)
-    from authconform import openapi
-    from authconform.login import LoginFailed
+    from authconform.endpoints.login import LoginFailed
+    from authconform.openapi import document as openapi
 
     token = None
     if section.auth:
@@ -121,7 +121,7 @@ def test_document_is_valid_openapi(loaded_document):
     """The document the profile names can be had and is a valid OpenAPI (or Swagger 2.0) document."""
     if loaded_document.document is None:
         expect.fail(f"expected the OpenAPI document named by profile openapi.spec, but {loaded_document.problem}")
-    from authconform.openapi import ValidatorMissing
+    from authconform.openapi.document import ValidatorMissing
 
     document = loaded_document.document
     try:
@@ -201,7 +201,7 @@ def test_recorded_exchanges_conform(document, profile, run, request):
     undocumented 5xx is a server error rather than a gap in the document (the checks of the suite
     that caused it report it), and the fuzzer's own exchanges are OPENAPI-FUZZ's.
     """
-    from authconform.openapi import judged_exchanges, response_bytes
+    from authconform.openapi.document import judged_exchanges, response_bytes
 
     base = _base_path(run)
     own = {name: op for name, _, _, _, op in _operations(document, profile, run) if op is not None}
@@ -254,7 +254,7 @@ def test_fuzzed_login_and_refresh(document, profile, run, target):
     try:
         import schemathesis  # noqa: F401
 
-        from authconform.fuzz import fuzz_operation
+        from authconform.openapi.fuzz import fuzz_operation
     except ImportError as exc:
         pytest.skip(f"fuzzing needs schemathesis ({exc.name} is not installed): pip install schemathesis")
     identities = [a.identity for a in (profile.account(r) for r in ("valid", "disabled", "lockout")) if a]

@@ -15,10 +15,10 @@ import jwt
 import pytest
 
 from authconform import expect
-from authconform import refresh as refreshing
-from authconform.access import call_protected
 from authconform.checks import check
-from authconform.login import LoginFailed
+from authconform.endpoints import refresh as refreshing
+from authconform.endpoints.login import LoginFailed
+from authconform.endpoints.protected import call_protected
 from authconform.pointer import MISSING, resolve
 
 

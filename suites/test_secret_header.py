@@ -15,8 +15,8 @@ import pytest
 
 from authconform import expect
 from authconform.checks import check
-from authconform.login import LoginFailed
-from authconform.redaction import secret_forms
+from authconform.endpoints.login import LoginFailed
+from authconform.http.redaction import secret_forms
 
 LAST = pytest.mark.authconform_last
 

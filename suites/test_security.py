@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from authconform import expect, leaks
-from authconform.access import call_protected, credential_headers
-from authconform.budget import BudgetExhausted
+from authconform import expect
 from authconform.checks import check
-from authconform.login import LoginFailed
-from authconform.timing import SequentialTest
+from authconform.endpoints.budget import BudgetExhausted
+from authconform.endpoints.login import LoginFailed
+from authconform.endpoints.protected import call_protected, credential_headers
+from authconform.probes import leaks
+from authconform.probes.timing import SequentialTest
 
 # Headers that differ from one request to the next on any server: not a tell between two answers.
 NOISE_HEADERS = frozenset({

@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from authconform import expect, tokens
+from authconform import expect
 from authconform.checks import check
-from authconform.login import LoginFailed
-from authconform.weak_secrets import find_weak_secret
+from authconform.endpoints.login import LoginFailed
+from authconform.jwt import tokens
+from authconform.jwt.weak_secrets import find_weak_secret
 
 # Claim names that must never travel in a token anyone can read (RFC 7519 §12), compared without
 # case, '_' or '-'; the profile's token.claims.forbidden adds its own.
@@ -161,7 +162,7 @@ def test_required_claims_present(issued, profile):
        why="The profile states which claim names the account (token.claims.identity).")
 def test_identity_claim_names_the_account(issued, profile, session):
     """The identity claim names the account that logged in: its login name, or its id when the profile says so."""
-    from authconform.identity import IdentityUnknown, expected_identity, same_identity
+    from authconform.endpoints.identity import IdentityUnknown, expected_identity, same_identity
 
     claim = profile.token.claims.identity
     if not claim:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from authconform import plugin, scenarios
+from authconform import plugin
+from authconform.endpoints import scenarios
 
 ENVIRONMENT = "AUTHCONFORM_SCENARIO_DUMP"
 

@@ -171,7 +171,7 @@ def test_requests_per_second_holds(tmp_path: Path, run_authconform):
 
 
 def test_each_account_spends_its_own_budget():
-    from authconform.budget import BudgetExhausted, FailedLoginBudget
+    from authconform.endpoints.budget import BudgetExhausted, FailedLoginBudget
 
     budget = FailedLoginBudget(3, {"u@example.org": "valid", "lock@example.org": "lockout"}, {"lockout": 11})
     budget.spend("lock@example.org", 11)  # past what the valid account may spend

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from authconform import compare
+from authconform.report import compare
 from tests.conftest import ROOT, authconform
 
 FAST = ["--target-option", "hash_iterations=1000"]

@@ -2,7 +2,7 @@
 
 A full run of each built-in profile against its clean embedded target is watched by a small plugin
 (tests/login_scenario_dump.py) that groups the run's login requests by scenario
-(``authconform.scenarios``); a scenario sent twice, other than the repetitions declared in
+(``authconform.endpoints.scenarios``); a scenario sent twice, other than the repetitions declared in
 ``scenarios.REPEATED``, fails the test with the purposes of both requests. The grouping itself is
 held to synthetic exchanges first, so the rule can be seen to fail.
 """
@@ -13,8 +13,8 @@ import json
 
 import pytest
 
-from authconform import scenarios
-from authconform.exchanges import Exchange
+from authconform.endpoints import scenarios
+from authconform.http.exchanges import Exchange
 from authconform.profile import load_profile
 from authconform.targets import FLAVOURS, environment
 from tests.login_scenario_dump import ENVIRONMENT
@@ -114,5 +114,5 @@ def test_a_full_run_sends_every_login_scenario_once(flavour, run_authconform, tm
     assert found["login_requests"] > 20 and len(found["scenarios"]) > 10  # the run did log in, many ways
     assert found["duplicates"] == {}, (
         f"{flavour}: login scenarios sent more than once without a declared reason (share the answer through a "
-        f"fixture, or declare the repetition in authconform.scenarios.REPEATED): "
+        f"fixture, or declare the repetition in authconform.endpoints.scenarios.REPEATED): "
         + "; ".join(f"{scenario} <- {purposes}" for scenario, purposes in found["duplicates"].items()))

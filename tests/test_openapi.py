@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from authconform.openapi import Document, SpecUnavailable, locate, parse
+from authconform.openapi.document import Document, SpecUnavailable, locate, parse
 from authconform.targets.defects import select
 from authconform.targets.openapi import pchsig
 
@@ -233,11 +233,11 @@ def _cms_login_app(broken_401: bool):
 
 
 def _fuzz(broken_401: bool):
-    from authconform.budget import FailedLoginBudget
-    from authconform.client import TargetClient
-    from authconform.exchanges import Recorder
-    from authconform.fuzz import fuzz_operation
-    from authconform.redaction import Redactor
+    from authconform.endpoints.budget import FailedLoginBudget
+    from authconform.http.client import TargetClient
+    from authconform.http.exchanges import Recorder
+    from authconform.http.redaction import Redactor
+    from authconform.openapi.fuzz import fuzz_operation
     from authconform.targets.server import BackgroundServer
 
     server = BackgroundServer(_cms_login_app(broken_401))

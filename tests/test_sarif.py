@@ -12,7 +12,7 @@ import json
 import jsonschema
 import pytest
 
-from authconform.sarif import level
+from authconform.report.sarif import level
 from authconform.targets.pchsig import VALID
 
 FAST = ["--target-option", "hash_iterations=1000"]

@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from authconform.timing import (
+from authconform.probes.timing import (
     BETA,
     EXACT_LIMIT,
     SequentialTest,

@@ -21,13 +21,13 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from authconform import forge, tokens
-from authconform.client import TargetClient
-from authconform.exchanges import Recorder
+from authconform.http.client import TargetClient
+from authconform.http.exchanges import Recorder
+from authconform.http.redaction import Redactor
+from authconform.jwt import forge, tokens
+from authconform.jwt.weak_secrets import WORD_LIST, common_secrets, find_weak_secret
 from authconform.profile import load_profile
-from authconform.redaction import Redactor
 from authconform.targets.server import BackgroundServer
-from authconform.weak_secrets import WORD_LIST, common_secrets, find_weak_secret
 
 ROOT_PROFILE = "pch-sig"
 

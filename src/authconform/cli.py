@@ -75,7 +75,7 @@ def run_several(args: argparse.Namespace, profiles: list[str]) -> int:
     """One run per profile, each in its own process and report folder, then the matrix of them all."""
     import subprocess
 
-    from . import compare
+    from .report import compare
     from .run import new_report_dir
 
     root = Path(args.report_dir) if args.report_dir else Path("reports")
@@ -111,7 +111,7 @@ def run_several(args: argparse.Namespace, profiles: list[str]) -> int:
 
 
 def command_compare(args: argparse.Namespace) -> int:
-    from . import compare
+    from .report import compare
 
     try:
         targets = [compare.load(path) for path in args.summaries]

@@ -17,9 +17,9 @@ from typing import Any
 
 import jsonschema
 
-from .client import Answer
+from .http.client import Answer
+from .http.redaction import JWT
 from .pointer import MISSING, resolve
-from .redaction import JWT
 
 _SCHEMA_CACHE: dict[str, dict[str, Any]] = {}
 

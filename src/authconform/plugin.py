@@ -12,14 +12,16 @@ from typing import Any
 
 import pytest
 
-from . import html_report, sarif, selection, summary
-from .budget import BudgetExhausted
+from . import selection
 from .checks import MARKER, check_of
-from .client import TargetClient
+from .endpoints.budget import BudgetExhausted
+from .endpoints.login import Login, LoginFailed, Session
 from .expect import Finding
-from .login import Login, LoginFailed, Session
+from .http.client import TargetClient
 from .profile import Profile, ProfileError
-from .report_html import exchanges_html
+from .report import html as html_report
+from .report import sarif, summary
+from .report.exchanges_html import exchanges_html
 from .run import Result, Run, UsageProblem, build_run
 
 RUN = pytest.StashKey[Run]()

@@ -18,12 +18,12 @@ from typing import Any
 
 import yaml
 
-from .budget import FailedLoginBudget
-from .client import TargetClient
-from .exchanges import Recorder
-from .login import Login
+from .endpoints.budget import FailedLoginBudget
+from .endpoints.login import Login
+from .http.client import TargetClient
+from .http.exchanges import Recorder
+from .http.redaction import Redactor
 from .profile import Profile, ProfileError, load_profile
-from .redaction import Redactor
 
 
 class UsageProblem(Exception):

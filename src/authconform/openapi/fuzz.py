@@ -7,7 +7,7 @@ the document does not list is a gap in the documentation, which OPENAPI-LOGIN-DO
 (as ``should``) from the same recorded answers; counting it here too would report one fact twice,
 at two severities. The fuzzer fails for what breaks the contract: a 5xx, or a body the document
 describes that does not match. The requests themselves go out
-through the run's :class:`~authconform.client.TargetClient`, so they are paced, recorded and
+through the run's :class:`~authconform.http.client.TargetClient`, so they are paced, recorded and
 redacted like every other request, and a request that carries a profile account's identity is paid
 from the failed-login budget first (or not sent when the budget is spent).
 
@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from .budget import BudgetExhausted, FailedLoginBudget
-from .client import Answer, TargetClient
-from .redaction import Redactor
+from ..endpoints.budget import BudgetExhausted, FailedLoginBudget
+from ..http.client import Answer, TargetClient
+from ..http.redaction import Redactor
 
 CHECKS = ("not_a_server_error", "content_type_conformance", "response_schema_conformance")
 # Headers schemathesis adds for its own transport; the run's client sends its own.

@@ -17,8 +17,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
-from .exchanges import Exchange
-from .profile import Profile
+from ..http.exchanges import Exchange
+from ..profile import Profile
 
 # Purpose prefix of a login request that is sent more than once on purpose -> why.
 REPEATED: dict[str, str] = {

@@ -22,10 +22,10 @@ from urllib.request import url2pathname
 
 import yaml
 
-from .client import TargetClient
-from .exchanges import Exchange
-from .profile import Profile
-from .redaction import JWT
+from ..http.client import TargetClient
+from ..http.exchanges import Exchange
+from ..http.redaction import JWT
+from ..profile import Profile
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ACCEPT = "application/vnd.oai.openapi+json, application/json, application/yaml;q=0.9, */*;q=0.8"

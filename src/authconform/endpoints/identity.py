@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .pointer import MISSING, resolve
-from .profile import Account, Profile
+from ..pointer import MISSING, resolve
+from ..profile import Account, Profile
 
 
 class IdentityUnknown(Exception):

@@ -24,8 +24,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from .client import TargetClient
-from .profile import Profile
+from ..http.client import TargetClient
+from ..profile import Profile
 
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 NUMERIC_DATES = ("iat", "exp", "nbf")

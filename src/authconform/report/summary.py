@@ -12,8 +12,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .run import Result, Run
+from .. import __version__
+from ..run import Result, Run
 
 OUTCOMES = ("passed", "failed", "error", "skipped", "not_selected")
 EXIT_CONFORMANT, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
