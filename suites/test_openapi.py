@@ -9,6 +9,7 @@ schemathesis, hypothesis and the OpenAPI validators are imported only inside the
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ from authconform import expect
 from authconform.checks import check
 
 FUZZ_CHECK = "OPENAPI-FUZZ"
+# wall-clock bound of OPENAPI-FUZZ when the profile sets no openapi.fuzz_seconds
+FUZZ_SECONDS = 3.0
 SHOWN = 8
 
 
@@ -243,14 +246,19 @@ def test_fuzzed_login_and_refresh(document, profile, run, target):
     matches its schema.
 
     schemathesis generates the requests from the document, at most ``openapi.fuzz_examples`` per
-    operation, sent paced through the run's client with the profile's login and secret headers; a
-    request carrying a profile account's identity is paid from the failed-login budget first.
+    operation and ``openapi.fuzz_seconds`` for the whole check (shared out among the operations), sent
+    paced through the run's client with the profile's login and secret headers; a request carrying a
+    profile account's identity is paid from the failed-login budget first.
     """
     examples = _section(profile).fuzz_examples
     if examples is None:
         examples = 50
     if examples <= 0:
         pytest.skip("openapi.fuzz_examples is 0: fuzzing is switched off")
+    seconds = _section(profile).fuzz_seconds
+    seconds = float(FUZZ_SECONDS if seconds is None else seconds)
+    if seconds <= 0:
+        pytest.skip("openapi.fuzz_seconds is 0: fuzzing is switched off")
     try:
         import schemathesis  # noqa: F401
 
@@ -259,16 +267,18 @@ def test_fuzzed_login_and_refresh(document, profile, run, target):
         pytest.skip(f"fuzzing needs schemathesis ({exc.name} is not installed): pip install schemathesis")
     identities = [a.identity for a in (profile.account(r) for r in ("valid", "disabled", "lockout")) if a]
     reports = []
-    for name, _method, _path, _source, operation in _operations(document, profile, run):
-        if operation is None:
-            continue
+    operations = [(name, operation) for name, _m, _p, _s, operation in _operations(document, profile, run)
+                  if operation is not None]
+    ends = time.monotonic() + seconds
+    for position, (name, operation) in enumerate(operations):
+        share = max(0.0, ends - time.monotonic()) / (len(operations) - position)
         headers = dict(profile.login.headers or {}) if name == "login" else {}
         if profile.secret_header is not None and profile.secret_header.value:
             headers[profile.secret_header.name] = profile.secret_header.value
         reports.append(fuzz_operation(document.raw, operation.method, operation.path, client=target,
                                       budget=run.budget, identities=identities, examples=examples,
                                       headers=headers, base_url=_server_url(target.base_url, operation),
-                                      purpose=f"fuzz {name} (schemathesis)"))
+                                      purpose=f"fuzz {name} (schemathesis)", seconds=share))
     if not reports:
         pytest.skip(f"{document.source} documents neither the login nor the refresh operation "
                     "(see OPENAPI-LOGIN-DOCUMENTED): nothing to fuzz")
@@ -286,6 +296,8 @@ def test_fuzzed_login_and_refresh(document, profile, run, target):
         expect.fail("expected every fuzzed request to get a non-5xx answer matching the document (a status it "
                     "does not list is OPENAPI-LOGIN-DOCUMENTED's finding): "
                     + " | ".join(heads) + "\n\n" + "\n\n".join(details))
+    if sum(r.sent for r in reports) == 0 and all(r.out_of_time for r in reports):
+        pytest.skip(f"no fuzzed request could be sent within openapi.fuzz_seconds ({seconds:g} s)")
     if sum(r.sent for r in reports) == 0:
         spared = sum(r.not_sent_for_budget for r in reports)
         pytest.skip(f"no fuzzed request could be sent ({spared} carried a profile account's identity and the "

@@ -18,6 +18,7 @@ from .endpoints.budget import BudgetExhausted
 from .endpoints.login import Login, LoginFailed, Session
 from .expect import Finding
 from .http.client import TargetClient
+from .openapi.libraries import leave_unrewritten
 from .profile import Profile, ProfileError
 from .report import html as html_report
 from .report import sarif, summary
@@ -57,6 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{LAST}: a check that reviews the whole run's exchanges: runs after the others")
     config.addinivalue_line("markers", f"{FIRST}: a check that needs a fresh login of the valid account: runs "
                                        f"before the probes that may throttle logins")
+    leave_unrewritten(config)  # schemathesis/hypothesis: seconds of assert rewriting on first import
     if not config.getoption("profile", None):
         return
     workerinput = getattr(config, "workerinput", None)
