@@ -84,3 +84,13 @@ def test_progress_is_read_from_pytest_output(tmp_path):
 def test_a_bad_jobs_value_is_a_usage_error(run_authconform):
     outcome = run_authconform("run", "--profile", "pch-sig", "--profile", "chamilo", "--jobs", "0")
     assert outcome.code == 2 and "--jobs must be at least 1" in outcome.output
+
+
+def test_a_run_that_cannot_start_counts_as_its_exit_code(tmp_path):
+    """A missing profile is that run's usage error (exit 2): the fleet's exit code, named on its line."""
+    outcome = authconform("run", "--profile", "pch-sig", "--profile", str(tmp_path / "nope.yaml"), "--jobs", "2",
+                          *FAST, "--check", "TOKEN-STRUCTURE", report_dir=tmp_path / "fleet")
+    assert outcome.code == 2, outcome.output[-2000:]
+    assert (tmp_path / "fleet" / "pch-sig" / "summary.json").is_file()
+    line = next(line for line in outcome.output.splitlines() if line.startswith("nope ") and " exit " in line)
+    assert "exit 2  no verdict:" in line and "no such profile file" in line, line

@@ -111,7 +111,8 @@ def run_several(args: argparse.Namespace, profiles: list[str]) -> int:
     for member in members:
         print(f"\n=== {member.name}: authconform run --profile {member.profile} (exit {member.code}, "
               f"{member.seconds():.1f} s, report folder {member.folder}) ===")
-        print("\n".join(member.verdict_block[1:]) or f"no verdict: see {member.folder / fleet.LOG_NAME}")
+        print("\n".join(member.verdict_block[1:])
+              or f"no verdict: {member.last_line or 'no output'} (full output: {member.folder / fleet.LOG_NAME})")
     summaries = [m.folder / "summary.json" for m in members if (m.folder / "summary.json").is_file()]
     if len(summaries) > 1:
         comparison = compare.compare([compare.load(path) for path in summaries])

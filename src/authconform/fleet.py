@@ -44,6 +44,7 @@ class Member:
     percent: int = 0
     verdict: str = ""
     summary: str = ""
+    last_line: str = ""
     verdict_block: list[str] = field(default_factory=list)
     code: int | None = None
     started: float | None = None
@@ -54,6 +55,7 @@ class Member:
     def read(self, line: str) -> None:
         """Fold one line of the run's terminal output into its progress."""
         line = line.rstrip()
+        self.last_line = line.strip() or self.last_line
         if self.verdict_block or line.startswith("=") and " authconform " in line:
             self.verdict_block.append(line)
             if line.startswith("verdict"):
@@ -82,7 +84,7 @@ class Member:
             total = f"/{self.collected}" if self.collected else ""
             return (f"{head}  running  [{self.percent:>3}%] {self.done}{total} checks, {self.failed} failed  "
                     f"{self.seconds():.1f} s")
-        outcome = self.verdict or self.summary or "no verdict (see the log)"
+        outcome = self.verdict or self.summary or f"no verdict: {self.last_line[:160] or 'no output'}"
         return f"{head}  exit {self.code}  {outcome}  {self.seconds():.1f} s  {self.folder}"
 
 
