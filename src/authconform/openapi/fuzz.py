@@ -118,7 +118,7 @@ def fuzz_operation(
 
     load_all_checks()
     checks = REGISTRY.get_by_names(list(CHECKS))
-    schema = schemathesis.openapi.from_dict(document, config=schemathesis.Config())
+    schema = _loaded_schema(document, schemathesis)
     operation = schema[path][method.upper()]
     strategy = st.one_of(
         operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE),
@@ -188,6 +188,19 @@ def fuzz_operation(
     except hypothesis.errors.Unsatisfiable:
         pass  # nothing could be sent (the budget); the report says so
     return report
+
+
+_LOADED: list[tuple[dict[str, Any], Any]] = []
+
+
+def _loaded_schema(document: dict[str, Any], schemathesis: Any) -> Any:
+    """schemathesis's view of the document, loaded once per document (login and refresh share it)."""
+    for known, schema in _LOADED:
+        if known is document:
+            return schema
+    schema = schemathesis.openapi.from_dict(document, config=schemathesis.Config())
+    _LOADED[:] = [(document, schema)]  # one document per run: keep only the latest
+    return schema
 
 
 @contextlib.contextmanager
