@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .answers import find_refresh_token, find_token, refusal_problem
+from .answers import find_refresh_token, find_token, refusal_problem, token_facts
 from .budget import BudgetSpent
 from .openapi_doc import REFRESH_NAMES, OpenApiDocument
 from .prober import Prober
@@ -42,6 +42,7 @@ class Refresh:
     reuse_detection: bool | None
     rejected_status: int | None
     missing_status: int | None
+    lifetime: int | None = None
     how: dict[str, str] = field(default_factory=dict)
 
 
@@ -115,7 +116,8 @@ def _observe_rotation(prober: Prober, path: str, name: str, used: str, body: Any
     access = find_token(body)
     new = find_refresh_token(body, access[1] if access else None)
     rotation = new is not None and new[1] != used
-    refresh = Refresh(path, name, token_pointer, new[0] if new else None, rotation, None, None, None)
+    refresh = Refresh(path, name, token_pointer, new[0] if new else None, rotation, None, None, None,
+                      token_facts(used).lifetime)
     refresh.how = {"path": f"{how}: the refresh token got a new access token at {token_pointer}",
                    "rotation": "a new refresh token came back" if rotation else "no new refresh token came back"}
     replay = prober.send("POST", path, json={name: used}, headers=headers, purpose="replay of the used refresh token")

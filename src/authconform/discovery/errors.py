@@ -72,11 +72,12 @@ def judge(prober: Prober, seen: dict[str, Answer | None]) -> ErrorAnswers:
             found.errors[name] = {"status": answer.status}
             found.how[name] = f"{how}: answered {answer.status}"
         else:
+            seen_as = "not a proper refusal"
             if answer is not None and source in proper:
-                prober.findings.add(f"{source.replace('_', ' ')}: answered {answer.status} like bad credentials "
-                                    f"(expected a validation error, {standard})")
+                seen_as = f"answered {answer.status} like bad credentials"
+                prober.findings.add(f"{source.replace('_', ' ')}: {seen_as} (expected a validation error, {standard})")
             found.errors[name] = {"status": standard}
-            found.how[name] = f"{how}: not observed as a proper refusal, so the standard expectation ({why_standard})"
+            found.how[name] = f"{how}: {seen_as}, so the standard expectation ({why_standard})"
 
     write("missing_field", "missing_field", seen.get("missing_field"), "a made-up login without the password")
     if "malformed_body" in seen:

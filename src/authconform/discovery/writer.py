@@ -43,7 +43,7 @@ def render(found: Discovered, name: str) -> str:
         f"  method: {login.method}",
         f"  encoding: {login.encoding}",
         f"  fields: {_flow({'identity': login.identity_field, 'password': login.password_field})}"
-        "   # the made-up identity under this name was answered unlike an empty object",
+        "   # the made-up identity under this name was refused as a credential",
     ]
     plain = [h for h in found.headers if not h.secret]
     if plain:
@@ -85,7 +85,9 @@ def render(found: Discovered, name: str) -> str:
         break
     if found.document:
         lines += ["openapi:", f"  spec: {_q(found.document.path)}          # served by the target"]
-    lines += ["limits:", "  requests_per_second: 5", "  max_failed_logins: 4          # stay under common lockouts",
+    lines += ["security:",
+              "  timing_budget: 30               # few timing probes: stay under login throttling (Symfony: 50/min/IP)",
+              "limits:", "  requests_per_second: 5", "  max_failed_logins: 4          # stay under common lockouts",
               "  timeout: 10"]
     return "\n".join(lines) + "\n"
 
@@ -122,6 +124,8 @@ def _refresh_lines(found: Discovered) -> list[str]:
              f"  token: {_q(refresh.token)}"]
     if refresh.refresh_token:
         lines.append(f"  refresh_token: {_q(refresh.refresh_token)}")
+    if refresh.lifetime:
+        lines.append(f"  lifetime: {refresh.lifetime}              # exp - iat of the refresh token (a JWT)")
     lines.append(f"  rotation: {str(refresh.rotation).lower()}               # {refresh.how['rotation']}")
     if refresh.reuse_detection is not None:
         lines.append(f"  reuse_detection: {str(refresh.reuse_detection).lower()}        "
