@@ -77,6 +77,7 @@ def discover(prober: Prober, found: Discovered, password: str, given: dict[str, 
             found.jwks = find_jwks(prober)
     except BudgetSpent as exc:
         found.stopped = str(exc)
+    found.stopped = found.stopped or prober.spent
 
 
 def _classify_headers(prober: Prober, finder: LoginFinder, found: Discovered, given: dict[str, str]) -> None:

@@ -68,6 +68,8 @@ def judge(prober: Prober, seen: dict[str, Answer | None]) -> ErrorAnswers:
     why_standard = f"the status this server gives other bad input ({standard})" if validation else "400"
 
     def write(name: str, source: str, answer: Answer | None, how: str) -> None:
+        if answer is None:  # not sent (the request cap): left out, the run skips it with the reason
+            return
         if answer is not None and source in proper and not (name != "bad_credentials" and answer.status in (401, 403)):
             found.errors[name] = {"status": answer.status}
             found.how[name] = f"{how}: answered {answer.status}"
@@ -105,6 +107,8 @@ def _bad_credentials(prober: Prober, found: ErrorAnswers, seen: dict[str, Answer
         reference, how = proper["wrong_password"], "the account with a wrong password"
     elif "unknown_user" in proper:
         reference, how = proper["unknown_user"], "a made-up identity (the wrong-password answer was no proper refusal)"
+    if reference is None and wrong is None and unknown is None:
+        return
     if reference is None:
         found.errors["bad_credentials"] = {"status": 401}
         found.how["bad_credentials"] = "no proper refusal observed, so the standard expectation (401)"

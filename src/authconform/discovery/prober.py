@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..client import Answer, TargetClient
-from .budget import ProbeBudget
+from .budget import BudgetSpent, ProbeBudget
 
 
 @dataclass
@@ -42,10 +42,15 @@ class Prober:
         self.budget = budget
         self.tried: list[str] = []  # what was tried, for the "no login found" answer
         self.findings = Findings()
+        self.spent: str | None = None  # why probes stopped being sent (the cap), once they did
 
     def send(self, method: str, path: str, *, purpose: str, **options: Any) -> Answer:
         """One request within the cap (raises :class:`BudgetSpent` past it)."""
-        self.budget.spend(purpose)
+        try:
+            self.budget.spend(purpose)
+        except BudgetSpent as exc:
+            self.spent = self.spent or str(exc)
+            raise
         return self.client.request(method, path, purpose=f"discovery: {purpose}", **options)
 
     @staticmethod

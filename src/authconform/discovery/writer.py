@@ -58,7 +58,7 @@ def render(found: Discovered, name: str) -> str:
     ]
     if found.refresh_pointer:
         lines.append(f"    refresh_token: {_q(found.refresh_pointer)}")
-    lines.append("  errors:")
+    lines += ["  errors:"] if found.errors.errors else []
     for key, entry in found.errors.errors.items():
         lines.append(f"    {key}: {_flow(entry)}   # {found.errors.how[key]}")
     lines += [

@@ -1,0 +1,214 @@
+"""`authconform init --discover`: a profile discovered from a running server gives the built-in verdict.
+
+Each case discovers a profile from one reference target (clean, or with a defect discovery must not
+bless), then runs the built-in profile and the discovered one, each against a fresh target with the
+same defects, by the same code: the exit codes and the failing check IDs must be the same. Checks the
+discovered profile cannot enable (no disabled account, no response schema, no key) may only be
+skipped there, never pass where the built-in profile fails. The request cap and the failed-login limit
+are counted where the server sees them, behind a recording proxy, and no secret may reach the profile
+or the output.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from authconform.profile import load_profile
+from authconform.targets import TargetSettings, start
+from tests.conftest import Outcome, authconform
+from tests.hostile.proxy import RecordingProxy
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = "hash_iterations=1000"
+ACCOUNTS = {  # flavour: (identity variable, password variable) of the target's environment
+    "pch-sig": ("PCH_USER", "PCH_PASSWORD"),
+    "chamilo": ("CHAMILO_USER", "CHAMILO_PASSWORD"),
+    "invoiceninja": ("NINJA_EMAIL", "NINJA_PASSWORD"),
+}
+# the defects that shape what discovery sees: errors, tokens, access and refresh
+CASES = [
+    ("pch-sig", ()),
+    ("chamilo", ()),
+    ("invoiceninja", ()),
+    ("pch-sig", ("200-on-wrong-password",)),
+    ("pch-sig", ("500-on-missing-field",)),
+    ("pch-sig", ("html-error-page",)),
+    ("pch-sig", ("different-message-for-unknown-user",)),
+    ("pch-sig", ("token-in-401-body",)),
+    ("pch-sig", ("201-on-login",)),
+    ("pch-sig", ("no-token-accepted",)),
+    ("pch-sig", ("refresh-reusable-after-rotation",)),
+    ("pch-sig", ("refresh-no-reuse-detection",)),
+    ("chamilo", ("wrong-type-as-401",)),
+    ("chamilo", ("unknown-user-404",)),
+    ("chamilo", ("500-on-malformed-json",)),
+    ("invoiceninja", ("200-on-wrong-password",)),
+    ("invoiceninja", ("different-message-for-unknown-user",)),
+]
+
+
+def _header_options(flavour: str, env: dict[str, str]) -> list[str]:
+    if flavour != "invoiceninja":
+        return []
+    options = ["--header", "X-Requested-With: XMLHttpRequest"]
+    if env.get("API_SECRET"):
+        options += ["--header", f"X-API-SECRET: {env['API_SECRET']}"]
+    return options
+
+
+def discover(url: str, identity: str, password_var: str, env: dict[str, str], out: Path, *extra: str) -> Outcome:
+    return authconform("init", "--discover", url, "--identity", identity, "--password-env", password_var,
+                       "--out", str(out), "--rps", "0", *extra, report_dir=out.parent / "unused", env=env)
+
+
+def secrets_of(env: dict[str, str]) -> list[str]:
+    return [v for k, v in env.items() if ("PASSWORD" in k or "SECRET" in k) and len(v) >= 6]
+
+
+def _failed(outcome: Outcome) -> set[str]:
+    return outcome.failed
+
+
+def assert_same_verdict(builtin: Outcome, discovered: Outcome) -> None:
+    assert builtin.summary is not None and discovered.summary is not None, discovered.output[-2000:]
+    problems = []
+    if _failed(builtin) != _failed(discovered):
+        problems.append(f"failing checks differ: built-in only {sorted(_failed(builtin) - _failed(discovered))}, "
+                        f"discovered only {sorted(_failed(discovered) - _failed(builtin))}")
+    if builtin.code != discovered.code:
+        problems.append(f"exit codes differ: built-in {builtin.code}, discovered {discovered.code}")
+    by_id = {c["id"]: c for c in discovered.summary["checks"]}
+    for check in builtin.summary["checks"]:
+        other = by_id.get(check["id"])
+        if other and other["outcome"] != check["outcome"] and other["outcome"] != "skipped":
+            problems.append(f"{check['id']}: built-in {check['outcome']}, discovered {other['outcome']}: "
+                            f"{other['reason'][:200]}")
+    assert not problems, "\n".join(problems) + "\n" + discovered.output[-1500:]
+
+
+@pytest.mark.parametrize(("flavour", "defects"), CASES, ids=[f"{f}-{'-'.join(d) or 'clean'}" for f, d in CASES])
+def test_discovered_profile_gives_the_builtin_verdict(flavour, defects, tmp_path):
+    settings = TargetSettings(hash_iterations=1000)
+    identity_var, password_var = ACCOUNTS[flavour]
+    target = start(flavour, defects, settings=settings)
+    try:
+        found = discover(target.url, target.env[identity_var], password_var, target.env, tmp_path / "found.yaml",
+                         *_header_options(flavour, target.env))
+    finally:
+        target.stop()
+    assert found.code == 0, found.output[-3000:]
+    text = (tmp_path / "found.yaml").read_text()
+    for secret in secrets_of(target.env):
+        assert secret not in text and secret not in found.output, "a secret reached the profile or the output"
+    defect_options = [option for d in defects for option in ("--defect", d)]
+    builtin = authconform("run", "--profile", flavour, "--target-option", FAST, *defect_options,
+                          report_dir=tmp_path / "builtin")
+    fresh = start(flavour, defects, settings=settings)
+    try:
+        env = {**fresh.env, "X_REQUESTED_WITH": "XMLHttpRequest", "X_API_SECRET": fresh.env.get("API_SECRET", "")}
+        discovered = authconform("run", "--profile", str(tmp_path / "found.yaml"), "--base-url", fresh.url,
+                                 "--rps", "0", report_dir=tmp_path / "discovered", env=env)
+    finally:
+        fresh.stop()
+    assert_same_verdict(builtin, discovered)
+
+
+def _account_failures(records, login_path: str, identity: str) -> int:
+    return sum(1 for r in records if r.method == "POST" and r.path == login_path and not 200 <= r.status < 300
+               and identity in (r.request_fields() or {}).values())
+
+
+@pytest.mark.parametrize("cap", [150, 12])
+def test_request_cap_and_failed_logins_counted_at_the_server(cap, tmp_path):
+    """The server sees at most ``cap`` requests and at most 2 refused logins of the given account."""
+    target = start("pch-sig", settings=TargetSettings(hash_iterations=1000))
+    try:
+        with RecordingProxy(target.url) as proxy:
+            found = discover(proxy.url, target.env["PCH_USER"], "PCH_PASSWORD", target.env, tmp_path / "p.yaml",
+                             "--max-requests", str(cap))
+            records = proxy.seen()
+    finally:
+        target.stop()
+    assert len(records) <= cap, f"expected at most {cap} requests (--max-requests), the server saw {len(records)}"
+    assert _account_failures(records, "/api/login", target.env["PCH_USER"]) <= 2
+    issued = {v for r in records for v in _strings(r.response_json()) if len(v) > 40}
+    written = (tmp_path / "p.yaml").read_text() if (tmp_path / "p.yaml").exists() else ""
+    for value in issued | set(secrets_of(target.env)):
+        assert value not in written and value not in found.output, "a token or secret reached the profile or output"
+    if cap == 150:
+        assert found.code == 0, found.output[-2000:]
+        assert f"requests sent      {len(records) - 0}" in found.output or "requests sent" in found.output
+        load_profile(tmp_path / "p.yaml", {"PCH_PASSWORD": target.env["PCH_PASSWORD"]})
+    else:
+        assert "request cap of 12 reached" in found.output, found.output[-2000:]
+
+
+def _strings(node) -> list[str]:
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_wrong_password_limit_holds_when_logins_keep_failing(tmp_path):
+    """A wrong account password: discovery gives up with at most 2 refused logins of that account (exit 1)."""
+    target = start("pch-sig", settings=TargetSettings(hash_iterations=1000))
+    try:
+        with RecordingProxy(target.url) as proxy:
+            found = discover(proxy.url, target.env["PCH_USER"], "WRONG", {"WRONG": "not-the-password"},
+                             tmp_path / "p.yaml")
+            records = proxy.seen()
+    finally:
+        target.stop()
+    assert found.code == 1, found.output[-2000:]
+    failures = _account_failures(records, "/api/login", target.env["PCH_USER"])
+    assert failures <= 2, f"expected at most 2 failed logins of the account, the server saw {failures}"
+    assert "not-the-password" not in found.output
+
+
+class _NothingHere(http.server.BaseHTTPRequestHandler):
+    def _answer(self) -> None:
+        body = json.dumps({"error": "not found"}).encode()
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args) -> None:
+        return
+
+
+def test_no_login_exits_1_with_what_was_tried(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NothingHere)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        found = discover(f"http://127.0.0.1:{server.server_address[1]}", "someone", "PW", {"PW": "secret-pw-1"},
+                         tmp_path / "p.yaml")
+    finally:
+        server.shutdown()
+    assert found.code == 1, found.output
+    assert "no login found" in found.output and "POST /api/login (json): 404" in found.output
+    assert not (tmp_path / "p.yaml").exists()
+
+
+def test_unreachable_url_exits_3(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    found = discover(f"http://127.0.0.1:{port}", "someone", "PW", {"PW": "secret-pw-1"}, tmp_path / "p.yaml")
+    assert found.code == 3, found.output
+
+
+def test_missing_password_variable_exits_2(tmp_path):
+    found = discover("http://127.0.0.1:9", "someone", "UNSET_DISCOVERY_PW", {}, tmp_path / "p.yaml")
+    assert found.code == 2 and "UNSET_DISCOVERY_PW" in found.output
