@@ -212,3 +212,32 @@ def test_unreachable_url_exits_3(tmp_path):
 def test_missing_password_variable_exits_2(tmp_path):
     found = discover("http://127.0.0.1:9", "someone", "UNSET_DISCOVERY_PW", {}, tmp_path / "p.yaml")
     assert found.code == 2 and "UNSET_DISCOVERY_PW" in found.output
+
+
+PEERS = {"simplejwt": ("SIMPLEJWT_USER", "SIMPLEJWT_PASSWORD"),
+         "flask-jwt-extended": ("FLASK_JWT_USER", "FLASK_JWT_PASSWORD")}
+
+
+@pytest.mark.parametrize("name", PEERS)
+def test_discovered_profile_gives_the_peer_verdict(name, tmp_path):
+    """On a real framework, the discovered profile fails exactly the checks its hand-written profile fails."""
+    pytest.importorskip("rest_framework_simplejwt", reason="the peers extra is not installed")
+    pytest.importorskip("flask_jwt_extended", reason="the peers extra is not installed")
+    from tests.peers.launch import start as start_peer
+
+    peer = start_peer(name, tmp_path / "server")
+    try:
+        identity_var, password_var = PEERS[name]
+        found = discover(peer.url, peer.env[identity_var], password_var, peer.env, tmp_path / "found.yaml")
+        assert found.code == 0, found.output[-3000:]
+        text = (tmp_path / "found.yaml").read_text()
+        for secret in secrets_of(peer.env):
+            assert secret not in text and secret not in found.output, "a secret reached the profile or the output"
+        common = ("--base-url", peer.url, "--rps", "0")
+        written = authconform("run", "--profile", str(ROOT / "profiles" / f"{name}.yaml"), *common,
+                              report_dir=tmp_path / "hand-written", env=peer.env, timeout=600)
+        discovered = authconform("run", "--profile", str(tmp_path / "found.yaml"), *common,
+                                 report_dir=tmp_path / "discovered", env=peer.env, timeout=600)
+    finally:
+        peer.stop()
+    assert_same_verdict(written, discovered)
