@@ -7,6 +7,7 @@ Exit codes, as for a run: 0 a profile was written; 1 no login was found (with wh
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -24,7 +25,7 @@ from .errors import observe
 from .login_finder import LoginFinder
 from .openapi_doc import find as find_document
 from .prober import Prober
-from .writer import profile_name, render
+from .writer import profile_name, render, schema_reference
 
 
 class UsageError(Exception):
@@ -177,11 +178,16 @@ def command_discover(args) -> int:
         if found.stopped:
             print(f"  stopped: {found.stopped}", file=sys.stderr)
         return 1
-    text = render(found, name)
+    folder = f"{out.stem}-schemas"
+    text = render(found, name, folder)
     if prober.findings.items:
         text += "# findings to expect from the run:\n" + "".join(
             f"#   - {redactor.text(item)}\n" for item in prober.findings.items)
     out.write_text(text, encoding="utf-8")
+    if found.errors and found.errors.schemas:  # the error bodies' shape, as observed (beside the profile)
+        (out.parent / folder).mkdir(parents=True, exist_ok=True)
+        for error, schema in found.errors.schemas.items():
+            (out.parent / schema_reference(folder, error)).write_text(json.dumps(schema, indent=2) + "\n")
     env = {found.password_env: password, **{header_variable(n): v for n, v in headers}}
     try:
         load_profile(out, env)

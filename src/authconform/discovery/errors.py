@@ -26,6 +26,22 @@ class ErrorAnswers:
 
     errors: dict[str, dict[str, Any]] = field(default_factory=dict)
     how: dict[str, str] = field(default_factory=dict)
+    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)  # error name: the JSON Schema to write
+
+
+def body_schema(answers: list[Answer], fields: set[str]) -> dict[str, Any] | None:
+    """A JSON Schema every one of ``answers`` meets: an object with the keys they share (field names aside).
+
+    Field-named keys are left out: a missing-field answer names whichever field is missing.
+    """
+    bodies = [a.json() for a in answers]
+    if not bodies or not all(isinstance(b, dict) for b in bodies):
+        return None
+    shared = set.intersection(*(set(b) for b in bodies)) - fields
+    schema: dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}
+    if shared:
+        schema["required"] = sorted(shared)
+    return schema
 
 
 def observe(prober: Prober, finder: LoginFinder, login: LoginOperation) -> ErrorAnswers:
@@ -51,10 +67,10 @@ def observe(prober: Prober, finder: LoginFinder, login: LoginOperation) -> Error
         prober.budget.failed_logins += 1
         seen["wrong_password"] = submit({ident: finder.identity, secret: prober.made_up_password()},
                                         "login with a wrong password (one failed login of the account)")
-    return judge(prober, seen)
+    return judge(prober, seen, {ident, secret})
 
 
-def judge(prober: Prober, seen: dict[str, Answer | None]) -> ErrorAnswers:
+def judge(prober: Prober, seen: dict[str, Answer | None], fields: set[str]) -> ErrorAnswers:
     found = ErrorAnswers()
     proper = {name: answer for name, answer in seen.items()
               if answer is not None and refusal_problem(answer) is None}
@@ -67,12 +83,17 @@ def judge(prober: Prober, seen: dict[str, Answer | None]) -> ErrorAnswers:
     standard = validation.most_common(1)[0][0] if validation else 400
     why_standard = f"the status this server gives other bad input ({standard})" if validation else "400"
 
-    def write(name: str, source: str, answer: Answer | None, how: str) -> None:
+    json_refusals = [a for a in proper.values() if isinstance(a.json(), dict)]
+
+    def write(name: str, source: str, answer: Answer | None, how: str, *alike: str) -> None:
         if answer is None:  # not sent (the request cap): left out, the run skips it with the reason
             return
         if answer is not None and source in proper and not (name != "bad_credentials" and answer.status in (401, 403)):
             found.errors[name] = {"status": answer.status}
             found.how[name] = f"{how}: answered {answer.status}"
+            schema = body_schema([answer, *(proper[n] for n in alike if n in proper)], fields)
+            if schema is not None:
+                found.schemas[name] = schema
         else:
             seen_as = "not a proper refusal"
             if answer is not None and source in proper:
@@ -80,10 +101,13 @@ def judge(prober: Prober, seen: dict[str, Answer | None]) -> ErrorAnswers:
                 prober.findings.add(f"{source.replace('_', ' ')}: {seen_as} (expected a validation error, {standard})")
             found.errors[name] = {"status": standard}
             found.how[name] = f"{how}: {seen_as}, so the standard expectation ({why_standard})"
+            if json_refusals:  # its other refusals are JSON objects: so must this one be
+                found.schemas[name] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}
 
     write("missing_field", "missing_field", seen.get("missing_field"), "a made-up login without the password")
     if "malformed_body" in seen:
-        write("malformed_body", "malformed_body", seen.get("malformed_body"), "a made-up login with broken JSON")
+        write("malformed_body", "malformed_body", seen.get("malformed_body"), "a made-up login with broken JSON",
+              "empty_body")
         empty, broken = seen.get("empty_body"), seen.get("malformed_body")
         if empty is not None and broken is not None and "empty_body" in proper and empty.status != broken.status:
             prober.findings.add(f"empty body answered {empty.status}, broken JSON {broken.status}: "
@@ -114,6 +138,9 @@ def _bad_credentials(prober: Prober, found: ErrorAnswers, seen: dict[str, Answer
         found.how["bad_credentials"] = "no proper refusal observed, so the standard expectation (401)"
         return
     entry: dict[str, Any] = {"status": reference.status}
+    schema = body_schema([reference, *([unknown] if unknown is not None and "unknown_user" in proper else [])], set())
+    if schema is not None:
+        found.schemas["bad_credentials"] = schema
     message = message_of(reference)
     if message is not None:
         entry["message"] = message[1]

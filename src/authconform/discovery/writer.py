@@ -28,7 +28,11 @@ def profile_name(base_url: str) -> str:
     return re.sub(r"[^A-Za-z0-9-]+", "-", host).strip("-") or "my-api"
 
 
-def render(found: Discovered, name: str) -> str:
+def schema_reference(folder: str, error: str) -> str:
+    return f"{folder}/{error}.json"
+
+
+def render(found: Discovered, name: str, schema_folder: str = "schemas") -> str:
     """The profile text for ``found`` (a login is required: no login, no profile)."""
     login = found.login
     assert login is not None and found.errors is not None and found.token is not None
@@ -60,6 +64,8 @@ def render(found: Discovered, name: str) -> str:
         lines.append(f"    refresh_token: {_q(found.refresh_pointer)}")
     lines += ["  errors:"] if found.errors.errors else []
     for key, entry in found.errors.errors.items():
+        if key in found.errors.schemas:
+            entry = {**entry, "schema": schema_reference(schema_folder, key)}
         lines.append(f"    {key}: {_flow(entry)}   # {found.errors.how[key]}")
     lines += [
         "accounts:",
