@@ -1,7 +1,8 @@
 """Finding the login operation: its path, encoding and field names, then one valid login.
 
-A path answers like a login when a made-up identity gets a 4xx that is not 404/405 *and* an
-empty object gets a different answer (a firewall that refuses every request alike is no login).
+A probed path answers like a login when a made-up identity gets a 4xx that is not 404/405 *and* an
+empty object gets a different answer (a firewall that refuses every request alike is no login);
+an operation the OpenAPI document describes is tried with the account whatever a made-up identity got.
 The identity field is the common name whose made-up login is answered differently from the
 empty object; the given account then logs in once to confirm it. A confirming login that is
 refused like bad credentials counts as one of the account's failed logins.
@@ -84,9 +85,10 @@ class LoginFinder:
                                   {first: self.prober.made_up_identity(), password: self.prober.made_up_password()},
                                   purpose=f"is {operation.method} {operation.path} a login ({encoding})?")
             self.prober.tried.append(f"{operation.method} {operation.path} ({encoding}): {made_up.describe(80)}")
-            if made_up.status is None or not 400 <= made_up.status < 500 or made_up.status in (404, 405):
-                if made_up.status in (404, 405) or made_up.status is None:
-                    return None
+            documented = operation.identity is not None  # the document says so: a made-up 404 is no proof
+            if made_up.status is None or (made_up.status in (404, 405) and not documented):
+                return None
+            if not documented and not 400 <= made_up.status < 500:
                 continue
             if made_up.status == 415:
                 continue
