@@ -240,3 +240,61 @@ def test_discovered_profile_gives_the_peer_verdict(name, tmp_path):
     finally:
         peer.stop()
     assert_same_verdict(written, discovered)
+
+
+class _FormLogin(http.server.BaseHTTPRequestHandler):
+    """A login nobody documented: form-encoded ``login`` + ``password`` at /auth/login, JSON refused with 415."""
+
+    token = "opaque" + "7f3a9c2b" * 5
+    protocol_version = "HTTP/1.0"
+
+    def _send(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        from urllib.parse import parse_qs
+
+        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+        if self.path != "/auth/login":
+            return self._send(404, {"error": "no such path"})
+        if "form" not in (self.headers.get("content-type") or ""):
+            return self._send(415, {"error": "send a form"})
+        form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+        if "login" not in form or "password" not in form:
+            return self._send(400, {"error": "login and password are required"})
+        if (form["login"], form["password"]) == ("ann", "form-password-1"):
+            return self._send(200, {"access_token": self.token, "token_type": "Bearer"})
+        return self._send(401, {"error": "invalid login"})
+
+    def do_GET(self) -> None:
+        if self.path != "/api/me":
+            return self._send(404, {"error": "no such path"})
+        if self.headers.get("authorization") != f"Bearer {self.token}":
+            return self._send(401, {"error": "who are you?"})
+        return self._send(200, {"login": "ann"})
+
+    def log_message(self, *args) -> None:
+        return
+
+
+def test_a_form_login_is_found_by_probing(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FormLogin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        found = discover(f"http://127.0.0.1:{server.server_address[1]}", "ann", "PW", {"PW": "form-password-1"},
+                         tmp_path / "p.yaml")
+    finally:
+        server.shutdown()
+    assert found.code == 0, found.output[-2000:]
+    profile = load_profile(tmp_path / "p.yaml", {"PW": "form-password-1"})
+    assert (profile.login.path, profile.login.encoding, profile.login.fields.identity) == ("/auth/login", "form",
+                                                                                           "login")
+    assert (profile.login.success.token, profile.token.format) == ("/access_token", "opaque")
+    assert (profile.protected.path, profile.protected.scheme) == ("/api/me", "bearer")
+    text = (tmp_path / "p.yaml").read_text()
+    assert "form-password-1" not in text + found.output and _FormLogin.token not in text + found.output

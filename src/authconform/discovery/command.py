@@ -88,10 +88,10 @@ def _classify_headers(prober: Prober, finder: LoginFinder, found: Discovered, gi
     plain = []
     for header in found.headers:
         others = {k: v for k, v in given.items() if k != header.name}
-        answer = prober.send(login.method, login.path, headers=others,
-                             json={login.identity_field: prober.made_up_identity(),
-                                   login.password_field: prober.made_up_password()},
-                             purpose=f"a made-up login without {header.name}")
+        answer = LoginFinder(prober, found.identity, finder.password, others).submit(
+            login.path, login.method, login.encoding,
+            {login.identity_field: prober.made_up_identity(), login.password_field: prober.made_up_password()},
+            purpose=f"a made-up login without {header.name}")
         if answer.status in (401, 403) and answer.status != login.made_up.status:
             header.secret, header.rejected_status = True, answer.status
         else:

@@ -1,15 +1,16 @@
 """Finding the login operation: its path, encoding and field names, then one valid login.
 
-A probed path answers like a login when a made-up identity gets a 4xx that is not 404/405 *and* an
-empty object gets a different answer (a firewall that refuses every request alike is no login);
-an operation the OpenAPI document describes is tried with the account whatever a made-up identity got.
-The identity field is the common name whose made-up login is answered differently from the
-empty object; the given account then logs in once to confirm it. A confirming login that is
-refused like bad credentials counts as one of the account's failed logins.
+A probed path answers like a login when a made-up identity gets a 4xx that is not 404/405, and one
+of the common identity names is answered unlike the others (which the server reads as a missing
+field) and unlike an empty body: a firewall that refuses every request alike is no login. An
+operation the OpenAPI document describes is tried with the account whatever a made-up identity got.
+The given account then logs in once to confirm the field; a confirming login refused like that
+name's made-up login counts as one of the account's failed logins.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,12 +93,13 @@ class LoginFinder:
                 continue
             if made_up.status == 415:
                 continue
-            empty = self.submit(operation.path, operation.method, encoding, {},
-                                purpose=f"{operation.path}: an empty object, to tell a login from a firewall")
-            if (empty.status, empty.text) == (made_up.status, made_up.text) and not operation.identity:
-                continue
+            empty = self.submit(operation.path, operation.method, encoding, {} if encoding == "json" else None,
+                                raw=None if encoding == "json" else b"",
+                                purpose=f"{operation.path}: an empty body, to tell a login from a firewall")
             names = [operation.identity] if operation.identity else list(IDENTITY_NAMES)
             ranked = self._rank_identity_fields(operation, encoding, password, names, first, made_up, empty)
+            if not ranked:
+                continue
             for name, answer in ranked[:2]:
                 login = self._confirm(operation, encoding, name, password, answer, how)
                 if login is not None:
@@ -116,13 +118,19 @@ class LoginFinder:
                                             {name: self.prober.made_up_identity(),
                                              password: self.prober.made_up_password()},
                                             purpose=f"{operation.path}: is the identity field {name!r}?")
+        if len(answers) == 1:
+            return list(answers.items())
+        statuses = Counter(a.status for a in answers.values())
+        usual = statuses.most_common(1)[0][0] if len(answers) > 2 else empty.status
+
         def rank(name: str) -> tuple[int, int]:
             answer = answers[name]
-            status_differs = answer.status != empty.status
+            # the identity field is the name answered unlike the others (a missing field) and unlike an empty body
+            odd = answer.status != usual and (answer.status, answer.text) != (empty.status, empty.text)
             named = f'"{name}"' in empty.text or f"'{name}'" in empty.text
-            return (0 if status_differs else 1 if named else 2, names.index(name))
+            return (0 if odd else 1 if named else 2, names.index(name))
         chosen = sorted(answers, key=rank)
-        return [(name, answers[name]) for name in chosen if rank(name)[0] < 2 or operation.identity]
+        return [(name, answers[name]) for name in chosen if rank(name)[0] < 2]
 
     def _confirm(self, operation: Operation, encoding: str, name: str, password: str, made_up: Answer,
                  how: str) -> LoginOperation | None:

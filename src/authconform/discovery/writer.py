@@ -47,7 +47,7 @@ def render(found: Discovered, name: str, schema_folder: str = "schemas") -> str:
         f"  method: {login.method}",
         f"  encoding: {login.encoding}",
         f"  fields: {_flow({'identity': login.identity_field, 'password': login.password_field})}"
-        "   # the made-up identity under this name was refused as a credential",
+        f"   # {login.how}; the account logged in with them",
     ]
     plain = [h for h in found.headers if not h.secret]
     if plain:
@@ -58,7 +58,7 @@ def render(found: Discovered, name: str, schema_folder: str = "schemas") -> str:
     lines += [
         "  success:",
         f"    status: {found.success_status}",
-        f"    token: {_q(login.token_pointer)}            # the {found.token.format} in the valid login's answer",
+        f"    token: {_q(login.token_pointer)}            # the {found.token.format} token in the valid login's answer",
     ]
     if found.refresh_pointer:
         lines.append(f"    refresh_token: {_q(found.refresh_pointer)}")
