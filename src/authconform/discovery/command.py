@@ -68,8 +68,8 @@ def discover(prober: Prober, found: Discovered, password: str, given: dict[str, 
             found.refresh_pointer = refresh[0]
             redactor.add(refresh[1], "refresh token")
         found.identity_claim = identity_claim(found.token.claims, found.identity, login.answer.json())
-        _classify_headers(prober, finder, found, given)
         found.errors = observe(prober, finder, login)
+        _classify_headers(prober, finder, found, given)
         found.protected = find_protected(prober, login.token, given, found.document, protected_path)
         if refresh:
             found.refresh = find_refresh(prober, refresh[1], given, found.document)
@@ -96,7 +96,7 @@ def _classify_headers(prober: Prober, finder: LoginFinder, found: Discovered, gi
             header.secret, header.rejected_status = True, answer.status
         else:
             plain.append(header)
-    if plain:
+    if plain and prober.budget.may_fail_login():
         without = {k: v for k, v in given.items() if k not in {h.name for h in plain}}
         finder_without = LoginFinder(prober, found.identity, finder.password, without)
         answer = finder_without.submit(login.path, login.method, login.encoding,
