@@ -49,6 +49,10 @@ CASES = [
     ("chamilo", ("500-on-malformed-json",)),
     ("invoiceninja", ("200-on-wrong-password",)),
     ("invoiceninja", ("different-message-for-unknown-user",)),
+    ("invoiceninja", ("unknown-user-404",)),
+    ("invoiceninja", ("wrong-type-as-401",)),
+    ("invoiceninja", ("no-token-accepted",)),
+    ("chamilo", ("html-error-page",)),
 ]
 
 

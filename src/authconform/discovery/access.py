@@ -74,18 +74,24 @@ def find_protected(prober: Prober, token: str, headers: dict[str, str], document
                 answer = prober.send("GET", path, headers={**headers, **_authorise(scheme, token)},
                                      purpose=f"GET {path} with the token ({scheme})")
                 if answer.status is not None and 200 <= answer.status < 300:
-                    return _protected(prober, path, scheme, bare.status, answer.status, how)
+                    if bare.status in (401, 403):
+                        return Protected(path, scheme, bare.status, answer.status, how)
+                    garbage = prober.send("GET", path, headers={**headers, **_authorise(scheme, "not-a-token")},
+                                          purpose=f"GET {path} with a made-up token")
+                    return _protected(prober, path, scheme, bare.status, garbage.status, answer.status, how)
         except BudgetSpent:
             return None
     return None
 
 
-def _protected(prober: Prober, path: str, scheme: str, bare: int | None, ok: int, how: str) -> Protected:
-    if bare in (401, 403):
-        return Protected(path, scheme, bare, ok, how)
-    prober.findings.add(f"GET {path} without a token answered {bare} (expected 401, RFC 6750 §3.1): "
+def _protected(prober: Prober, path: str, scheme: str, bare: int | None, garbage: int | None, ok: int,
+               how: str) -> Protected:
+    """An endpoint open without a token: a finding; its refusal of a made-up token gives the status."""
+    prober.findings.add(f"GET {path} without a token answered {bare} (expected a refusal, RFC 6750 §3.1): "
                         "ACCESS-NO-TOKEN should fail")
-    return Protected(path, scheme, 401, ok, how)
+    if garbage in (401, 403):
+        return Protected(path, scheme, garbage, ok, f"{how}; rejected_status from its answer to a made-up token")
+    return Protected(path, scheme, 401, ok, f"{how}; rejected_status is the standard 401 (RFC 6750 §3.1)")
 
 
 def find_refresh(prober: Prober, refresh_token: str, headers: dict[str, str],

@@ -67,10 +67,11 @@ def observe(prober: Prober, finder: LoginFinder, login: LoginOperation) -> Error
         prober.budget.failed_logins += 1
         seen["wrong_password"] = submit({ident: finder.identity, secret: prober.made_up_password()},
                                         "login with a wrong password (one failed login of the account)")
-    return judge(prober, seen, {ident, secret})
+    return judge(prober, seen, {ident, secret}, login.documented)
 
 
-def judge(prober: Prober, seen: dict[str, Answer | None], fields: set[str]) -> ErrorAnswers:
+def judge(prober: Prober, seen: dict[str, Answer | None], fields: set[str],
+          documented: tuple[int, ...] = ()) -> ErrorAnswers:
     found = ErrorAnswers()
     proper = {name: answer for name, answer in seen.items()
               if answer is not None and refusal_problem(answer) is None}
@@ -80,8 +81,14 @@ def judge(prober: Prober, seen: dict[str, Answer | None], fields: set[str]) -> E
                                 f"(expected a 4xx refusal with no token): {answer.describe(120)}")
     validation = Counter(a.status for n, a in proper.items() if n in ("missing_field", "empty_body", "malformed_body")
                          and a.status not in (401, 403))
-    standard = validation.most_common(1)[0][0] if validation else 400
-    why_standard = f"the status this server gives other bad input ({standard})" if validation else "400"
+    listed = [code for code in (400, 422) if code in documented]
+    if validation:
+        standard = validation.most_common(1)[0][0]
+        why_standard = f"the status this server gives other bad input ({standard})"
+    elif listed:
+        standard, why_standard = listed[0], f"{listed[0]}, the bad-input status the OpenAPI document lists"
+    else:
+        standard, why_standard = 400, "400"
 
     json_refusals = [a for a in proper.values() if isinstance(a.json(), dict)]
 

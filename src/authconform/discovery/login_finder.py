@@ -11,7 +11,7 @@ name's made-up login counts as one of the account's failed logins.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..client import Answer
@@ -39,7 +39,7 @@ class LoginOperation:
     token_pointer: str
     token: str
     made_up: Answer  # a made-up identity's answer, with these fields
-    variants: dict[str, Any] = field(default_factory=dict)
+    documented: tuple[int, ...] = ()  # the statuses the OpenAPI document lists for it
 
 
 class LoginFinder:
@@ -144,4 +144,4 @@ class LoginFinder:
                 self.prober.budget.failed_logins += 1  # refused like a wrong password: it counts
             return None
         return LoginOperation(operation.path, operation.method, encoding, name, password, how, answer,
-                              token[0], token[1], made_up)
+                              token[0], token[1], made_up, operation.statuses)

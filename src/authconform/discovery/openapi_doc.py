@@ -34,6 +34,7 @@ class Operation:
     identity: str | None = None
     password: str | None = None
     field: str | None = None  # a refresh operation's token field
+    statuses: tuple[int, ...] = ()  # the answers the document lists for it
 
 
 @dataclass
@@ -127,7 +128,9 @@ def read(document: dict[str, Any], path: str) -> OpenApiDocument:
                 if password:
                     identity = next((n for n in names if n.lower() in IDENTITY_NAMES),
                                     next((n for n in names if n != password), None))
-                    found.logins.append(Operation(full, method.upper(), encoding, identity, password))
+                    statuses = tuple(int(code) for code in (operation.get("responses") or {}) if str(code).isdigit())
+                    found.logins.append(Operation(full, method.upper(), encoding, identity, password,
+                                                  statuses=statuses))
                 elif refresh and "refresh" in route.lower():
                     found.refreshes.append(Operation(full, method.upper(), encoding, field=refresh))
             security = operation.get("security", default_security)

@@ -78,7 +78,8 @@ def render(found: Discovered, name: str, schema_folder: str = "schemas") -> str:
         p = found.protected
         lines += ["protected:", f"  path: {_q(p.path)}                # {p.how}, opened by the token",
                   "  method: GET", f"  scheme: {p.scheme}",
-                  f"  rejected_status: {p.rejected_status}   # its answer without a token"]
+                  f"  rejected_status: {p.rejected_status}   # "
+                  + ("see the note on path" if "rejected_status" in p.how else "its answer without a token")]
         if p.ok_status != 200:
             lines.append(f"  ok_status: {p.ok_status}")
     if found.refresh:
