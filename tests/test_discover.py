@@ -302,3 +302,22 @@ def test_a_form_login_is_found_by_probing(tmp_path):
     assert (profile.protected.path, profile.protected.scheme) == ("/api/me", "bearer")
     text = (tmp_path / "p.yaml").read_text()
     assert "form-password-1" not in text + found.output and _FormLogin.token not in text + found.output
+
+
+JWT = ("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjIwMDAwMDM2MDAsImlhdCI6MjAwMDAwMDAwMCwiZW1haWwiOiJhQGIuYyJ9"
+       ".c2lnbmF0dXJlLXNpZ25hdHVyZQ")
+
+
+def test_token_pointers_are_found_by_shape_and_name():
+    from authconform.discovery.answers import find_refresh_token, find_token, identity_claim, token_facts
+
+    ninja = {"data": [{"company": {"company_key": "k" * 8 + "1234567890123"}, "token": {"token": "a1b2" * 16}}]}
+    assert find_token(ninja) == ("/data/0/token/token", "a1b2" * 16)
+    pair = {"refresh": "r1" * 20 + ".x", "access": JWT}
+    assert find_token(pair) == ("/access", JWT)
+    assert find_refresh_token(pair, JWT) == ("/refresh", "r1" * 20 + ".x")
+    assert find_token({"message": "Invalid credentials.", "code": 401}) is None
+    facts = token_facts(JWT)
+    assert (facts.format, facts.lifetime, facts.header["alg"]) == ("jwt", 3600, "RS256")
+    assert identity_claim(facts.claims, "A@b.c", {}) == "email"
+    assert token_facts("a1b2" * 16).format == "opaque"
