@@ -235,6 +235,10 @@ limits:
 
 
 def command_init(args: argparse.Namespace) -> int:
+    if args.discover:
+        from .discovery import command_discover
+
+        return command_discover(args)
     path = Path(args.output or f"{args.name}.yaml")
     if path.exists() and not args.force:
         print(f"authconform init: {path} exists (use --force to overwrite)", file=sys.stderr)
@@ -296,6 +300,18 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("--name", default="my-api")
     init.add_argument("--output")
     init.add_argument("--force", action="store_true")
+    init.add_argument("--out", dest="output", help="same as --output")
+    init.add_argument("--discover", metavar="URL", help="discover the profile from the server at URL, with one "
+                                                        "test account (at most 150 requests, 2 failed logins)")
+    init.add_argument("--identity", help="--discover: the test account's identity (username or e-mail)")
+    init.add_argument("--password-env", help="--discover: the environment variable holding its password")
+    init.add_argument("--header", action="append", default=[],
+                      help="--discover: 'Name: value' the server needs (repeatable); written as ${NAME}")
+    init.add_argument("--protected", help="--discover: a path the token opens (else found)")
+    init.add_argument("--max-requests", type=int, default=150, help="--discover: the request cap")
+    init.add_argument("--rps", type=float, default=10, help="--discover: requests per second (0: unpaced)")
+    init.add_argument("--timeout", type=float, default=10, help="--discover: seconds per request")
+    init.add_argument("--insecure", action="store_true", help="--discover: do not verify TLS certificates")
     init.set_defaults(handler=command_init)
     return top
 
