@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import tokens
-from ..client import Answer
+from ..http.client import Answer
+from ..jwt import tokens
 
 TOKEN_KEYS = ("token", "access", "access_token", "accessToken", "jwt", "id_token", "api_token", "auth_token",
               "authToken", "plainTextToken")

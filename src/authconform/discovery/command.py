@@ -13,10 +13,10 @@ import re
 import sys
 from pathlib import Path
 
-from ..client import TargetClient
-from ..exchanges import Recorder
+from ..http.client import TargetClient
+from ..http.exchanges import Recorder
+from ..http.redaction import Redactor
 from ..profile import ProfileError, load_profile
-from ..redaction import Redactor
 from .access import find_jwks, find_protected, find_refresh
 from .answers import find_refresh_token, identity_claim, token_facts
 from .budget import BudgetSpent, ProbeBudget

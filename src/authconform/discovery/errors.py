@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..client import Answer
+from ..http.client import Answer
 from .answers import message_of, refusal_problem
 from .budget import BudgetSpent
 from .login_finder import LoginFinder, LoginOperation

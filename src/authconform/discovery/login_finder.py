@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ..client import Answer
+from ..http.client import Answer
 from .answers import find_token
 from .openapi_doc import IDENTITY_NAMES, OpenApiDocument, Operation
 from .prober import Prober

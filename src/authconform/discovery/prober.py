@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..client import Answer, TargetClient
+from ..http.client import Answer, TargetClient
 from .budget import BudgetSpent, ProbeBudget
 
 
