@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import __version__, summary
+from . import __version__, remediation, summary
 from .checks import SEVERITIES
 from .exchanges import Exchange
 from .requirements import docs_url, references
@@ -42,6 +42,9 @@ def _rule(result: Result) -> dict[str, Any]:
     text = f"{result.title} Requirement: {result.requirement}."
     markdown = f"**{result.title}**\n\nRequirement: " + "; ".join(
         f"[{r.text}]({r.url})" if r.url else r.text for r in refs)
+    if fix := remediation.for_check(result.check):  # the rule's help says how to fix it
+        text += f"\nHow to fix: {fix.as_text()}"
+        markdown += f"\n\n**How to fix:** {fix.as_markdown()}"
     tags = ["authconform", result.area, result.severity]
     properties: dict[str, Any] = {"severity": result.severity, "requirement": result.requirement,
                                   "area": result.area}
@@ -60,6 +63,15 @@ def _rule(result: Result) -> dict[str, Any]:
     if linked:
         rule["helpUri"] = linked[0].url
     return rule
+
+
+def _suppression(result: Result) -> dict[str, Any]:
+    waiver = result.waiver or {}
+    ticket = f", ticket {waiver['ticket']}" if waiver.get("ticket") else ""
+    return {"kind": "external", "status": "accepted",
+            "justification": f"{waiver.get('reason', 'waived')} (waived until {waiver.get('expires')}{ticket}; "
+                             f"{waiver.get('entry')})",
+            "properties": {k: waiver.get(k) for k in ("expires", "ticket", "entry")}}
 
 
 def _headers(pairs: list[list[str]]) -> dict[str, str]:
@@ -124,7 +136,7 @@ def build(run: Run) -> dict[str, Any]:
                 "logicalLocations": [{"fullyQualifiedName": target, "kind": "resource"}]}
     findings = []
     for result in results:
-        if result.outcome not in ("failed", "error"):
+        if result.outcome not in ("failed", "error", "waived"):
             continue
         message = run.redactor.text(result.reason) or f"{result.check} {result.outcome}"
         finding: dict[str, Any] = {
@@ -132,11 +144,14 @@ def build(run: Run) -> dict[str, Any]:
             "ruleIndex": index[result.check],
             "level": level(result.severity),
             "kind": "fail",
-            "message": {"text": message if result.outcome == "failed" else f"the check itself broke: {message}"},
+            "message": {"text": message if result.outcome != "error" else f"the check itself broke: {message}"},
             "locations": [location],
             "partialFingerprints": {"authconformCheck/v1": f"{run.profile.name}/{result.check}"},
             "properties": {"outcome": result.outcome, "severity": result.severity, "test": result.nodeid},
         }
+        if result.outcome == "waived":  # reported, but suppressed: dashboards show it as accepted, not fixed
+            finding["properties"]["outcome"] = "waived"
+            finding["suppressions"] = [_suppression(result)]
         exchanges = run.recorder.for_test(result.nodeid)
         if exchanges:
             finding.update(_web(exchanges[-1], run))
