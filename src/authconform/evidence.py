@@ -206,7 +206,7 @@ def _check_signature(bundle: zipfile.ZipFile, names: list[str], raw: bytes, mani
                             "it is the vendor's)")
     signature_text = _read(bundle, SIGNATURE)
     try:
-        key.verify(base64.b64decode(signature_text or b"", validate=True), raw)
+        key.verify(base64.b64decode((signature_text or b"").strip(), validate=True), raw)
     except (InvalidSignature, ValueError):
         result.problems.append(f"{SIGNATURE}: bad signature: {MANIFEST} or {SIGNATURE} changed since signing, "
                                "or another key signed it")
