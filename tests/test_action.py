@@ -144,3 +144,17 @@ def test_a_usage_error_fails_the_job_with_exit_2(tmp_path, python_bin):
     ran, outputs, _ = run_action(tmp_path, python_bin, profile="no-such-profile", args=FAST)
     assert dict(ran)["Gate"] == 2, outputs
     assert outputs["run"]["verdict"].startswith("no summary.json")
+
+
+def test_the_ci_examples_use_the_action_as_it_is():
+    """docs/ci: the GitHub workflow passes only inputs the action has; the GitLab job reads junit.xml."""
+    workflow = yaml.safe_load((ROOT / "docs" / "ci" / "github-workflow.yml").read_text(encoding="utf-8"))
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    [uses] = [s for s in steps if str(s.get("uses", "")).endswith("/authconform@v1")]
+    assert set(uses["with"]) <= set(ACTION["inputs"]), set(uses["with"]) - set(ACTION["inputs"])
+    assert "matrix" in workflow["jobs"]["gate"]["strategy"]
+    assert any("authconform compare" in str(s.get("run", "")) for s in steps)
+    gitlab = yaml.safe_load((ROOT / "docs" / "ci" / "gitlab-ci.yml").read_text(encoding="utf-8"))
+    job = gitlab["authconform"]
+    assert job["artifacts"]["reports"]["junit"] == "authconform-report/junit.xml"
+    assert job["artifacts"]["when"] == "always"
