@@ -45,8 +45,10 @@ def test_only_new_failures_fail_the_gate(baseline_dir, tmp_path):
     # remediation is shown for the failures: summary.json, the report, SARIF rule help
     assert checks["ACCESS-EXPIRED"]["remediation"].startswith("Check `exp`")
     assert "How to fix" in html and "Check `exp` on every request" in html
-    rules = {r["id"]: r for r in json.loads((outcome.report_dir / "results.sarif").read_text())
-             ["runs"][0]["tool"]["driver"]["rules"]}
+    sarif = json.loads((outcome.report_dir / "results.sarif").read_text())["runs"][0]
+    assert {r["ruleId"]: r["baselineState"] for r in sarif["results"]} == {"ACCESS-EXPIRED": "new",
+                                                                         "ACCESS-ALG-NONE": "unchanged"}
+    rules = {r["id"]: r for r in sarif["tool"]["driver"]["rules"]}
     assert "How to fix" in rules["ACCESS-EXPIRED"]["help"]["text"]
     assert "**How to fix:**" in rules["ACCESS-EXPIRED"]["help"]["markdown"]
     assert "Frameworks" in rules["ACCESS-EXPIRED"]["help"]["markdown"]

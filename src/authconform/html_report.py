@@ -91,7 +91,7 @@ def plain_reason(report: Any) -> str:
 
 
 def verdict_class(run: Run) -> str:
-    if run.unreachable or summary.gate_failures(run):
+    if run.unreachable or summary.gate_failures(run) or summary.waiver_problems(run):
         return "ac-verdict-fail"
     return "ac-verdict-warn" if summary.warnings(run) else "ac-verdict-pass"
 

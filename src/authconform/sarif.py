@@ -149,6 +149,8 @@ def build(run: Run) -> dict[str, Any]:
             "partialFingerprints": {"authconformCheck/v1": f"{run.profile.name}/{result.check}"},
             "properties": {"outcome": result.outcome, "severity": result.severity, "test": result.nodeid},
         }
+        if run.baseline is not None:  # SARIF's own word for "new since the baseline run"
+            finding["baselineState"] = "unchanged" if run.baseline.knows(result.check) else "new"
         if result.outcome == "waived":  # reported, but suppressed: dashboards show it as accepted, not fixed
             finding["properties"]["outcome"] = "waived"
             finding["suppressions"] = [_suppression(result)]
