@@ -119,6 +119,8 @@ def test_the_action_installs_runs_and_fails_the_job_on_the_gate(failing_run):
     for name in ("report.html", "summary.json", "junit.xml", "results.sarif"):
         assert (report / name).is_file(), f"the artifact upload would miss {name}"
     assert (workspace / run["sarif"]).is_file(), "upload-sarif's sarif_file must exist"
+    step_summary = (workspace.parent / "step-summary.md").read_text()
+    assert f"authconform pch-sig: {run['verdict']} (exit 1)" in step_summary
 
 
 def test_the_install_step_installed_the_actions_copy(failing_run, python_bin):
