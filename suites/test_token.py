@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from authconform import expect, tokens
+from authconform import expect
 from authconform.checks import check
-from authconform.login import LoginFailed
-from authconform.weak_secrets import find_weak_secret
+from authconform.endpoints.login import LoginFailed
+from authconform.jwt import tokens
+from authconform.jwt.weak_secrets import find_weak_secret
 
 # Claim names that must never travel in a token anyone can read (RFC 7519 §12), compared without
 # case, '_' or '-'; the profile's token.claims.forbidden adds its own.
@@ -89,7 +90,9 @@ def _when(value: float) -> str:
 # --- structure and header ---------------------------------------------------------------------
 
 
-@check("TOKEN-STRUCTURE", severity="must", requirement="RFC 7519 §7.2; RFC 7515 §7.1, §2")
+@check("TOKEN-STRUCTURE", severity="must", requirement="RFC 7519 §7.2; RFC 7515 §7.1, §2",
+       why=("The profile says the token is a JWT (token.format: jwt), and RFC 7519 §7.2 MUST reject anything not "
+            "in JWS compact form."))
 def test_token_is_a_well_formed_jwt(jwt_profile, session):
     """The token is three base64url segments (no padding): a JSON object header, a JSON object payload, a signature."""
     problems = tokens.structure_problems(session.token)
@@ -98,19 +101,31 @@ def test_token_is_a_well_formed_jwt(jwt_profile, session):
                     + "; ".join(problems))
 
 
-@check("TOKEN-ALG-ALLOWED", severity="must", requirement="RFC 8725 §3.1, §3.2; profile token.algorithms")
-def test_algorithm_is_allowed(issued, profile):
-    """The header's alg is one of the profile's algorithms, and never 'none'."""
-    allowed = [a for a in profile.token.algorithms or [] if a.lower() != "none"]
+@check("TOKEN-ALG-ALLOWED", severity="must", requirement="RFC 8725 §3.1, §3.2; profile token.algorithms",
+       why=("The profile states the algorithms (token.algorithms); RFC 8725 §3.1 MUST allow-list them, and none "
+            "is never one."))
+def test_algorithm_is_allowed(issued, profile, record_property):
+    """The header's alg is one of the profile's algorithms, and never 'none'.
+
+    Unstated (no token.algorithms): any signing algorithm RFC 7518 §3.1 or RFC 8037 registers.
+    """
     alg = issued.alg
     if alg is None or alg.lower() == "none":
         expect.fail(f"expected a signed token (RFC 8725 §3.2), the header's alg is {issued.header.get('alg')!r}")
+    if profile.token.algorithms is None:
+        if alg not in tokens.REGISTERED_ALGORITHMS:
+            expect.fail(f"expected a registered JWS signing algorithm (token.algorithms is not stated, so any of "
+                        f"RFC 7518 §3.1 / RFC 8037 will do), the header says {alg!r}")
+        record_property("note", f"signed with {alg}; pin it with token.algorithms")
+        return
+    allowed = [a for a in profile.token.algorithms if a.lower() != "none"]
     if alg not in allowed:
         expect.fail(f"expected alg to be one of {', '.join(allowed) or '(none listed)'} (profile token.algorithms; "
                     f"RFC 8725 §3.1 allow-list), the header says {alg}")
 
 
-@check("TOKEN-TYP", severity="should", requirement="RFC 8725 §3.11; RFC 7519 §5.1; RFC 9068 §2.1")
+@check("TOKEN-TYP", severity="should", requirement="RFC 8725 §3.11; RFC 7519 §5.1; RFC 9068 §2.1",
+       why="RFC 8725 §3.11 recommends explicit typing; a recommendation is a warning.")
 def test_type_header(issued):
     """The header says what the token is: typ 'JWT' (or 'at+jwt' for an OAuth access token)."""
     typ = issued.header.get("typ")
@@ -124,7 +139,9 @@ def test_type_header(issued):
 # --- claims -----------------------------------------------------------------------------------
 
 
-@check("TOKEN-CLAIMS-REQUIRED", severity="must", requirement="profile token.claims.required; RFC 7519 §4.1, §2")
+@check("TOKEN-CLAIMS-REQUIRED", severity="must", requirement="profile token.claims.required; RFC 7519 §4.1, §2",
+       why=("The profile states the required claims (token.claims.required); RFC 7519 §4.1 fixes the registered "
+            "claims' types."))
 def test_required_claims_present(issued, profile):
     """Every claim the profile requires is there, and registered claims have their types (dates in seconds)."""
     problems = []
@@ -141,9 +158,12 @@ def test_required_claims_present(issued, profile):
                     + "; ".join(problems))
 
 
-@check("TOKEN-IDENTITY-CLAIM", severity="must", requirement="profile token.claims.identity; RFC 7519 §4.1.2")
+@check("TOKEN-IDENTITY-CLAIM", severity="must", requirement="profile token.claims.identity; RFC 7519 §4.1.2",
+       why="The profile states which claim names the account (token.claims.identity).")
 def test_identity_claim_names_the_account(issued, profile, session):
-    """The identity claim names the account that logged in."""
+    """The identity claim names the account that logged in: its login name, or its id when the profile says so."""
+    from authconform.endpoints.identity import IdentityUnknown, expected_identity, same_identity
+
     claim = profile.token.claims.identity
     if not claim:
         pytest.skip("the profile names no identity claim (token.claims.identity)")
@@ -151,13 +171,13 @@ def test_identity_claim_names_the_account(issued, profile, session):
         expect.fail(f"expected the identity claim {claim!r} (profile token.claims.identity), the token has only "
                     f"{', '.join(issued.payload) or 'no claims'}")
     value: Any = issued.payload[claim]
-    identity = session.account.identity
-    same = value == identity or (isinstance(value, int) and not isinstance(value, bool) and str(value) == identity)
-    if not same and isinstance(value, str) and "@" in identity:
-        same = value.casefold() == identity.casefold()  # e-mail addresses are compared without case
-    if not same:
-        expect.fail(f"expected {claim} to name the account that logged in ({identity!r}, profile "
-                    f"accounts.valid), the token says {value!r}"[:300])
+    try:
+        identity, source = expected_identity(profile, session.account, session.answer.json())
+    except IdentityUnknown as exc:
+        expect.fail(f"expected the account's id in the login answer, to compare with {claim}: {exc}")
+    if not same_identity(value, identity):
+        expect.fail(f"expected {claim} to name the account that logged in ({identity!r}, {source}), "
+                    f"the token says {value!r}"[:300])
 
 
 def _forbidden_paths(value: Any, names: set[str], password: str, path: str = "") -> list[str]:
@@ -182,7 +202,9 @@ def _forbidden_paths(value: Any, names: set[str], password: str, path: str = "")
 
 
 @check("TOKEN-FORBIDDEN-CLAIMS", severity="must",
-       requirement="RFC 7519 §12; OWASP ASVS 4.0.3 V2.4.1; profile token.claims.forbidden")
+       requirement="RFC 7519 §12; OWASP ASVS 4.0.3 V2.4.1; profile token.claims.forbidden",
+       why=("RFC 7519 §12: measures MUST be taken against disclosing sensitive claims, and anyone holding the "
+            "token reads them; the profile names them (token.claims.forbidden)."))
 def test_no_secret_in_claims(issued, profile, session):
     """No password, password hash or secret travels in the token, which anyone holding it can read."""
     names = {_norm(n) for n in FORBIDDEN_CLAIMS} | {_norm(n) for n in profile.token.claims.forbidden or []}
@@ -194,7 +216,9 @@ def test_no_secret_in_claims(issued, profile, session):
 
 
 @pytest.mark.authconform_first  # before probes that may throttle the valid account's logins
-@check("TOKEN-DISTINCT", severity="may", requirement="OWASP ASVS 4.0.3 V3.2.1")
+@check("TOKEN-DISTINCT", severity="may", requirement="OWASP ASVS 4.0.3 V3.2.1",
+       why=("ASVS V3.2.1 asks for a new token per login, but two logins in one second may lawfully get the same "
+            "stateless JWT: information only."))
 def test_each_login_gets_a_new_token(login, session, profile):
     """A second login gets a different token than the first (a new token on every authentication)."""
     first_sent, first_answered = _received_window(session)
@@ -216,7 +240,8 @@ def test_each_login_gets_a_new_token(login, session, profile):
 # --- time ---------------------------------------------------------------------------------------
 
 
-@check("TOKEN-IAT-NOW", severity="must", requirement="RFC 7519 §4.1.6; profile token.leeway")
+@check("TOKEN-IAT-NOW", severity="must", requirement="RFC 7519 §4.1.6; profile token.leeway",
+       why="RFC 7519 §4.1.6: iat is the NumericDate of issue; the profile states the leeway (token.leeway).")
 def test_issued_at_is_now(issued, profile, session):
     """iat is the time of the login, within the leeway, by this machine's clock and by the server's Date header."""
     iat = _date_claim(issued, "iat")
@@ -236,7 +261,9 @@ def test_issued_at_is_now(issued, profile, session):
                     + "; ".join(problems))
 
 
-@check("TOKEN-EXP-FUTURE", severity="must", requirement="RFC 7519 §4.1.4")
+@check("TOKEN-EXP-FUTURE", severity="must", requirement="RFC 7519 §4.1.4",
+       why=("RFC 7519 §4.1.4: a JWT MUST NOT be accepted on or after exp, so a token issued expired is unusable "
+            "(or the server ignores exp)."))
 def test_expiry_is_in_the_future(issued, session):
     """A fresh token's exp lies in the future: it is not already expired when issued."""
     exp = _date_claim(issued, "exp")
@@ -249,7 +276,8 @@ def test_expiry_is_in_the_future(issued, session):
                     f"({_when(received)})")
 
 
-@check("TOKEN-EXP-LIFETIME", severity="must", requirement="profile token.lifetime; RFC 7519 §4.1.4")
+@check("TOKEN-EXP-LIFETIME", severity="must", requirement="profile token.lifetime; RFC 7519 §4.1.4",
+       why="The profile states the token lifetime (token.lifetime).")
 def test_lifetime_is_the_profiles(issued, profile, session):
     """exp − iat is the profile's token lifetime, within the leeway."""
     lifetime = profile.token.lifetime
@@ -268,7 +296,9 @@ def test_lifetime_is_the_profiles(issued, profile, session):
                     f"token.leeway), {basis} is {measured:.0f} s")
 
 
-@check("TOKEN-NBF", severity="must", requirement="RFC 7519 §4.1.5")
+@check("TOKEN-NBF", severity="must", requirement="RFC 7519 §4.1.5",
+       why=("RFC 7519 §4.1.5: a JWT MUST NOT be accepted before nbf, so an nbf in the future makes the fresh "
+            "token unusable."))
 def test_not_before_is_not_in_the_future(issued, profile, session):
     """When the token has nbf, it is a NumericDate no later than the time of issue: the token works at once."""
     nbf = _date_claim(issued, "nbf")
@@ -285,7 +315,9 @@ def test_not_before_is_not_in_the_future(issued, profile, session):
 
 
 @check("TOKEN-SIGNATURE", severity="must",
-       requirement="RFC 7515 §5.2; RFC 8725 §3.1; profile token.verify")
+       requirement="RFC 7515 §5.2; RFC 8725 §3.1; profile token.verify",
+       why=("The profile gives the verification key (token.verify); RFC 7515 §5.2: a signature that does not "
+            "validate makes the token invalid."))
 def test_signature_verifies(issued, profile, target):
     """The signature verifies with the profile's key (PEM public key, JWKS by kid, or HMAC secret)."""
     try:
@@ -300,7 +332,9 @@ def test_signature_verifies(issued, profile, target):
                     f"RFC 7515 §5.2): {problem}")
 
 
-@check("TOKEN-WEAK-HMAC-SECRET", severity="must", requirement="RFC 8725 §3.5; RFC 7518 §3.2")
+@check("TOKEN-WEAK-HMAC-SECRET", severity="must", requirement="RFC 8725 §3.5; RFC 7518 §3.2",
+       why=("RFC 8725 §3.5: human-memorable passwords MUST NOT be HMAC keys; a common secret lets anyone forge "
+            "tokens."))
 def test_hmac_secret_is_not_common(issued, target):
     """An HS* token is not signed with a secret from a list of common JWT secrets."""
     if not issued.is_hmac:

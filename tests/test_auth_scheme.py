@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from authconform import resources
-from authconform.access import credential_headers
+from authconform.endpoints.protected import credential_headers
 from authconform.profile import ProfileError, load_profile
 
 CHECKS = "test_valid_token_is_accepted or test_wrong_scheme_is_refused"

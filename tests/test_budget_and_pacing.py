@@ -165,3 +165,48 @@ def test_requests_per_second_holds(tmp_path: Path, run_authconform):
     _, records, _ = proxied_run("pch-sig", path, run_authconform, "-k", PACED_CHECKS, "--rps", "0")
     assert _busiest_second([r.at for r in records]) > RPS + JITTER, (
         "unpaced, the same checks should outrun the limit: otherwise this test could not see a breach")
+
+
+# --- a budget per account ------------------------------------------------------------------------
+
+
+def test_each_account_spends_its_own_budget():
+    from authconform.endpoints.budget import BudgetExhausted, FailedLoginBudget
+
+    budget = FailedLoginBudget(3, {"u@example.org": "valid", "lock@example.org": "lockout"}, {"lockout": 11})
+    budget.spend("lock@example.org", 11)  # past what the valid account may spend
+    assert budget.remaining("lock@example.org") == 0 and budget.remaining("u@example.org") == 3
+    budget.spend("U@example.org", 3)
+    try:
+        budget.spend("u@example.org")
+    except BudgetExhausted as exc:
+        assert "limits.max_failed_logins=3" in str(exc)
+    else:
+        raise AssertionError("the valid account went past its own budget of 3")
+    try:
+        budget.spend("lock@example.org")
+    except BudgetExhausted as exc:
+        assert "accounts.lockout.max_failed_logins=11" in str(exc)
+    else:
+        raise AssertionError("the lockout account went past its own budget of 11")
+
+
+def test_the_lockout_account_may_exceed_the_valid_accounts_budget(tmp_path, run_authconform):
+    """Chamilo locks after 10 failures: the lockout account gets 11 while the valid account keeps 3."""
+    import yaml
+
+    from tests.lockout_profile import LOCKOUT_TEST, opt_in_profile
+
+    path = opt_in_profile("chamilo", tmp_path / "profiles")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["limits"]["max_failed_logins"] = 3
+    data["accounts"]["lockout"]["max_failed_logins"] = 11
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    selected = f"{LOCKOUT_TEST} or wrong_password_is_refused or malformed or wrong_type or missing_field"
+    outcome, records, profile = proxied_run("chamilo", path, run_authconform, "-k", selected)
+    checks = {c["id"]: c for c in outcome.summary["checks"]}
+    assert checks["SEC-LOCKOUT"]["outcome"] == "passed", checks["SEC-LOCKOUT"]
+    counts = failed_logins(records, profile)
+    # lockout_after (10) wrong passwords, then the right one, refused because locked: 11, past the valid 3
+    assert counts["lockout"] == 11, counts
+    assert 1 <= counts["valid"] <= 3, counts

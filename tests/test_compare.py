@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from authconform import compare
+from authconform.report import compare
 from tests.conftest import ROOT, authconform
 
 FAST = ["--target-option", "hash_iterations=1000"]
@@ -81,16 +81,16 @@ def test_unreadable_summary_is_a_usage_error(tmp_path):
 
 def test_ci_gate_names_the_regression_and_exits_1(tmp_path):
     clean = authconform("run", "--profile", "pch-sig", *FAST, report_dir=tmp_path / "clean")
-    broken = authconform("run", "--profile", "pch-sig", *FAST, "--defect", "password-echo",
+    broken = authconform("run", "--profile", "pch-sig", *FAST, "--defect", "password-hash-in-claims",
                          report_dir=tmp_path / "broken")
     assert clean.code == 0 and broken.code == 1, broken.output[-2000:]
     done = subprocess.run([sys.executable, "-m", "authconform", "compare", str(tmp_path / "clean"),
                            str(tmp_path / "broken" / "summary.json"), "--output", str(tmp_path / "cmp")],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "REGRESSION: LOGIN-OK-NO-PASSWORD-ECHO (must)" in done.stdout
-    assert done.stdout.strip().splitlines()[-2] == "1 regression: LOGIN-OK-NO-PASSWORD-ECHO"
-    assert "LOGIN-OK-NO-PASSWORD-ECHO" in (tmp_path / "cmp" / "compare.md").read_text()
+    assert "REGRESSION: TOKEN-FORBIDDEN-CLAIMS (must)" in done.stdout
+    assert done.stdout.strip().splitlines()[-2] == "1 regression: TOKEN-FORBIDDEN-CLAIMS"
+    assert "TOKEN-FORBIDDEN-CLAIMS" in (tmp_path / "cmp" / "compare.md").read_text()
 
     same = subprocess.run([sys.executable, "-m", "authconform", "compare", str(tmp_path / "clean"),
                            str(tmp_path / "clean"), "--output", str(tmp_path / "cmp2")],

@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from authconform import evidence
+from authconform.gate import evidence
 from tests.conftest import ROOT, authconform
 
 FAST = ("--target-option", "hash_iterations=1000")

@@ -88,3 +88,28 @@ def test_cli_exits_2_on_a_misspelt_field(tmp_path, run_authconform):
     assert outcome.code == 2, outcome.output
     assert "login.sucess" in outcome.output and "did you mean 'success'" in outcome.output
     assert "Traceback" not in outcome.output
+
+
+def test_account_ids_budgets_and_document_headers(tmp_path):
+    """accounts.<name>.id and max_failed_logins, token.claims.identity_pointer, openapi.auth and openapi.headers."""
+    path = _write(tmp_path, """
+name: cms
+base_url: http://127.0.0.1:8055
+login: {path: /auth/login, fields: {identity: email, password: password}, success: {token: /data/access_token}}
+accounts:
+  valid: {identity: a@example.org, password: pw-1, id: '${USER_ID:-}'}
+  lockout: {identity: l@example.org, password: pw-2, max_failed_logins: 26}
+token: {claims: {identity: id, identity_pointer: /user/id}}
+openapi: {spec: /server/specs/oas, auth: true, headers: {X-Docs-Key: '${DOCS_KEY}'}}
+""")
+    profile = load_profile(path, {"DOCS_KEY": "docs-key-123", "USER_ID": "5f0c8a4e-3f1b-4c55-9a51-6a7c2f0e9b11"})
+    assert profile.account("valid").id == "5f0c8a4e-3f1b-4c55-9a51-6a7c2f0e9b11"
+    assert profile.account("valid").max_failed_logins is None and profile.account("lockout").max_failed_logins == 26
+    assert profile.token.claims.identity_pointer == "/user/id"
+    assert profile.openapi.auth is True and profile.openapi.headers["X-Docs-Key"] == "docs-key-123"
+    assert "docs-key-123" in profile.secret_values()  # a header value is redacted like a password
+    unset = load_profile(path, {"DOCS_KEY": "k"})
+    assert unset.account("valid").id is None  # ${USER_ID:-} left empty: not given
+    with pytest.raises(ProfileError, match="identity_pointer.*not a JSON Pointer"):
+        load_profile(_write(tmp_path, path.read_text().replace("identity_pointer: /user/id",
+                                                               "identity_pointer: user.id")), {"DOCS_KEY": "k"})

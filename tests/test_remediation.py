@@ -1,9 +1,9 @@
-"""Every check of the catalogue says how to fix it; the texts live in authconform.remediation, keyed by ID."""
+"""Every check of the catalogue says how to fix it; the texts live in authconform.report.remediation, keyed by ID."""
 
 from __future__ import annotations
 
-from authconform import remediation
 from authconform.checks import catalogue
+from authconform.report import remediation
 from tests.conftest import ROOT
 
 IDS = [c.id for c in catalogue(ROOT / "suites")]
@@ -12,7 +12,7 @@ FRAMEWORKS = ("Symfony", "Laravel", "DRF", "Django", "Flask")
 
 def test_every_catalogue_check_has_a_remediation():
     missing = [i for i in IDS if remediation.for_check(i) is None]
-    assert not missing, f"expected a remediation text for every check (authconform.remediation), missing: {missing}"
+    assert not missing, f"expected a remediation text for every check (report/remediation.py), missing: {missing}"
 
 
 def test_no_remediation_names_a_check_that_does_not_exist():

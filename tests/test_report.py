@@ -15,10 +15,10 @@ import time
 import jwt
 import pytest
 
-from authconform.exchanges import Exchange
-from authconform.redaction import Redactor
-from authconform.report_html import exchange_html, exchanges_html
-from authconform.requirements import github_anchor, reference, references
+from authconform.http.exchanges import Exchange
+from authconform.http.redaction import Redactor
+from authconform.report.exchanges_html import exchange_html, exchanges_html
+from authconform.report.requirements import github_anchor, reference, references
 from authconform.targets import environment
 from tests.conftest import authconform
 

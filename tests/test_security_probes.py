@@ -21,8 +21,9 @@ from types import SimpleNamespace
 import pytest
 import uvicorn
 
-from authconform import leaks, resources
+from authconform import resources
 from authconform.expect import Finding
+from authconform.probes import leaks
 from authconform.targets import build_app, environment
 from authconform.targets.chamilo import chamilo_error_page
 from authconform.targets.hardening import laravel_debug_404, symfony_debug_404

@@ -154,7 +154,7 @@ def test_plain_pytest_k_expression_and_skip_check(tmp_path):
 
 
 def test_compare_treats_not_selected_as_not_run(tmp_path):
-    from authconform import compare
+    from authconform.report import compare
 
     def summary(name: str, started: str, outcomes: dict[str, str]) -> Path:
         folder = tmp_path / name

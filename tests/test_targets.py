@@ -10,6 +10,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -185,11 +186,34 @@ def pch_login(target: RunningTarget, password: str | None = None) -> httpx.Respo
     return client(target).post("/api/login", json={"email": target.env["PCH_USER"], "password": password})
 
 
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_stock_targets_send_the_framework_headers_and_hardened_ones_add_hardening(flavour, serve):
+    """Stock: Symfony's (and Laravel's) no-cache, private, no Pragma, no nosniff; hardened=true adds them."""
+    for hardened in (False, True):
+        target = serve(flavour, settings=replace(FAST, hardened=hardened))
+        env, path = target.env, {"invoiceninja": "/api/v1/login", "chamilo": "/api/authentication_token"}
+        identity = env.get("NINJA_EMAIL") or env.get("CHAMILO_USER") or env.get("PCH_USER")
+        password = env.get("NINJA_PASSWORD") or env.get("CHAMILO_PASSWORD") or env.get("PCH_PASSWORD")
+        fields = {"invoiceninja": "email", "chamilo": "username"}.get(flavour, "email")
+        headers = {**NINJA_XHR, "X-API-SECRET": env.get("API_SECRET", "")} if flavour == "invoiceninja" else {}
+        answer = client(target).post(path.get(flavour, "/api/login"), json={fields: identity, "password": password},
+                                     headers=headers)
+        assert answer.status_code == 200, answer.text[:300]
+        if hardened:
+            assert answer.headers["cache-control"] == "no-store, private"
+            assert answer.headers["pragma"] == "no-cache" and answer.headers["x-content-type-options"] == "nosniff"
+        else:
+            assert answer.headers["cache-control"] == "no-cache, private"
+            assert "pragma" not in answer.headers and "x-content-type-options" not in answer.headers
+
+
 def test_pch_login_gives_an_rs256_token_with_the_seed_claims(pch):
     answer = pch_login(pch)
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/json"
-    assert "no-store" in answer.headers["cache-control"] and answer.headers["pragma"] == "no-cache"
+    # stock, as real Symfony + Lexik answers (research/lexik-real.md): the framework's default, nothing kinder
+    assert answer.headers["cache-control"] == "no-cache, private"
+    assert "pragma" not in answer.headers and "x-content-type-options" not in answer.headers
     body = answer.json()
     # gesdinet's return_expiration (on in the reference target) adds refresh_token_expiration
     assert list(body) == ["token", "refresh_token", "refresh_token_expiration", "user"]

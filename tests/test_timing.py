@@ -14,12 +14,17 @@ import random
 
 import pytest
 
-from authconform.timing import (
+from authconform.probes.timing import (
+    BETA,
+    EXACT_LIMIT,
     SequentialTest,
     checkpoints,
+    equivalence_looks,
+    interval_rank,
     mann_whitney,
     ranks,
     schedule,
+    shift_interval,
     smallest_p,
     u_distribution,
 )
@@ -135,16 +140,41 @@ def test_a_slower_unknown_user_path_is_a_leak_too():
     assert decision.outcome == "leak" and "wrong passwords answer measurably faster" in decision.reason
 
 
-def test_no_difference_is_no_leak_and_may_stop_early():
-    test = SequentialTest(known_planned=8, unknown_planned=92)
+def test_no_difference_stops_at_the_first_equivalence_look():
+    """A clean server with 1 ms of jitter is let go at the third wrong password, not at half the plan."""
+    test = SequentialTest(known_planned=8, unknown_planned=92, min_gap=0.005)
+    decision = _feed(test, lambda r: 0.002 + r.random() * 0.001, lambda r: 0.002 + r.random() * 0.001)
+    assert decision.outcome == "no-leak"
+    assert test.sent == test.equivalence[0] == 32 < test.looks[0]
+    assert decision.interval is not None and decision.interval.inside(0.005)
+    assert "interval of the gap lies inside ±5 ms (stopped early, after 32 of 100)" in decision.reason
+    numbers = decision.numbers()
+    assert "3 wrong-password logins" in numbers and "29 unknown-user logins" in numbers
+    assert "98.6% interval [" in numbers
+    assert ("error levels: false alarm at most 1% (3 looks at 0.0033), a real gap of 5 ms passed as none at "
+            "most 5% (7 looks, 98.6% intervals)") in numbers
+
+
+def test_no_difference_without_the_equivalence_stop_still_ends_by_futility():
+    test = SequentialTest(known_planned=8, unknown_planned=92, min_gap=0.005, beta=0)
+    assert test.equivalence == []
     decision = _feed(test, lambda r: 0.002 + r.random() * 0.001, lambda r: 0.002 + r.random() * 0.001)
     assert decision.outcome == "no-leak"
     assert decision.p_value >= decision.level
+    assert test.sent in test.looks and "no difference is building up" in decision.reason
+
+
+def test_a_noisy_clean_server_is_not_let_go_by_the_equivalence_stop():
+    """Jitter of 40 ms cannot show that no 5 ms gap exists: the series goes on to the leak test's looks."""
+    test = SequentialTest(known_planned=8, unknown_planned=92, min_gap=0.005)
+    decision = _feed(test, lambda r: 0.1 + r.random() * 0.04, lambda r: 0.1 + r.random() * 0.04)
+    assert decision.outcome == "no-leak"
     assert test.sent in test.looks
+    assert "does not rule out a gap of 5 ms" in decision.reason
 
 
 def test_a_significant_gap_below_the_threshold_is_no_leak():
-    test = SequentialTest(known_planned=8, unknown_planned=92, min_gap=0.001)
+    test = SequentialTest(known_planned=8, unknown_planned=92, min_gap=0.001, beta=0)
     decision = _feed(test, lambda r: 0.0022 + r.random() * 0.0001, lambda r: 0.002 + r.random() * 0.0001)
     assert decision.outcome == "no-leak"
     assert decision.p_value < decision.level
@@ -166,3 +196,100 @@ def test_two_wrong_passwords_catch_a_large_gap():
     test = SequentialTest(known_planned=2, unknown_planned=98)
     decision = _feed(test, lambda r: 0.006 + r.random() * 0.002, lambda r: 0.001 + r.random() * 0.002)
     assert decision.outcome == "leak" and test.sent == 100
+
+
+# --- the equivalence stop: Hodges-Lehmann shift and its Mann-Whitney interval -------------------------
+
+
+@pytest.mark.parametrize(("m", "n", "tail"), [(1, 30, 0.05), (2, 10, 0.05), (3, 28, 0.00714), (4, 20, 0.025),
+                                              (8, 24, 0.01), (5, 5, 0.001)])
+def test_interval_rank_is_the_exact_null_quantile(m, n, tail):
+    """k is the largest count with P(U <= k - 1) <= tail, from the exact distribution of U."""
+    counts = u_distribution(m, n)
+    total = math.comb(m + n, m)
+    k = interval_rank(m, n, tail)
+    assert sum(counts[:k]) <= tail * total
+    assert k == (m * n + 1) // 2 or sum(counts[: k + 1]) > tail * total
+
+
+def test_interval_rank_without_an_interval():
+    assert interval_rank(1, 10, 0.05) == 0  # P(U = 0) = 1/11 already exceeds 5 %
+    assert interval_rank(0, 10, 0.05) == 0
+
+
+def test_interval_rank_normal_approximation_agrees_with_the_exact_one():
+    m, n, tail = 60, 160, 0.01
+    assert m * n <= EXACT_LIMIT
+    exact = interval_rank(m, n, tail)
+    z = 2.3263478740408408  # NormalDist().inv_cdf(0.99)
+    approximate = math.floor(m * n / 2 - z * math.sqrt(m * n * (m + n + 1) / 12) + 0.5)
+    assert abs(exact - approximate) <= 3
+    assert interval_rank(101, 100, tail) > 0  # above EXACT_LIMIT: the approximation
+
+
+def test_shift_interval_by_hand():
+    # three against one value: U takes 0..3 with probability 1/4 each, so at tail 1/4 each end drops
+    # one difference; the differences are 1, 2, 3
+    interval = shift_interval([1.0, 2.0, 3.0], [0.0], 0.25)
+    assert (interval.estimate, interval.low, interval.high, interval.confidence) == (2.0, 1.0, 3.0, 0.5)
+    assert shift_interval([1.0, 2.0, 3.0], [0.0], 0.2) is None
+    assert "interval [+1000.00, +3000.00] ms" in interval.describe()
+
+
+def test_shift_interval_inverts_the_mann_whitney_test():
+    """Just inside each end the two-sided test of the shifted sample does not reject at 2 * tail; beyond, it does."""
+    rng = random.Random(3)
+    x, y = [rng.gauss(5, 1) for _ in range(6)], [rng.gauss(4, 1) for _ in range(30)]
+    tail = 0.01
+    interval = shift_interval(x, y, tail)
+    epsilon = 1e-9
+    for inside in (interval.low + epsilon, interval.high - epsilon):
+        assert mann_whitney([v - inside for v in x], y).p_value > 2 * tail
+    for outside in (interval.low - epsilon, interval.high + epsilon):
+        assert mann_whitney([v - outside for v in x], y).p_value <= 2 * tail
+
+
+def test_shift_interval_covers_the_true_shift_at_its_level():
+    """Skewed (exponential) latencies shifted by 3 ms: the 90 % interval covers 3 ms in about 90 % of draws."""
+    rng = random.Random(11)
+    covered, draws = 0, 2000
+    for _ in range(draws):
+        x = [0.003 + rng.expovariate(1000) for _ in range(4)]
+        y = [rng.expovariate(1000) for _ in range(20)]
+        interval = shift_interval(x, y, 0.05)
+        covered += interval.low <= 0.003 <= interval.high
+    assert 0.88 <= covered / draws <= 0.95
+
+
+def test_equivalence_looks_follow_the_wrong_passwords():
+    order = schedule(8, 92)
+    looks, tail = equivalence_looks(order)
+    known_at = [i + 1 for i, kind in enumerate(order) if kind == "known"]
+    # after the first and second wrong password no 98.6 % interval exists yet
+    assert looks == known_at[2:] + [100] and tail == pytest.approx(BETA / 7)
+    # Invoice Ninja's two wrong passwords: one look after the second, and the end
+    assert equivalence_looks(schedule(2, 98)) == ([76, 100], pytest.approx(BETA / 2))
+    assert equivalence_looks(schedule(1, 9)) == ([], BETA)
+
+
+def test_a_real_gap_of_the_threshold_rarely_passes_as_none():
+    """The missed-gap level holds: a true gap of exactly min_gap ends "equivalent" in at most BETA of series."""
+    rng = random.Random(5)
+    passed, series = 0, 250
+    for _ in range(series):
+        test = SequentialTest(known_planned=8, unknown_planned=92, min_gap=0.005)
+        while (kind := test.next_kind()) is not None:
+            noise = rng.expovariate(1 / 0.004)  # skewed jitter, 4 ms mean
+            decision = test.add(kind, (0.005 if kind == "known" else 0.0) + 0.002 + noise)
+            if decision is not None:
+                passed += decision.outcome == "no-leak" and "lies inside" in decision.reason
+                break
+    assert passed / series <= BETA
+
+
+def test_a_skipped_hash_is_never_let_go_early():
+    """40 ms of hashing against none, with 10 ms of jitter on both: a leak at the first look, never equivalence."""
+    test = SequentialTest(known_planned=8, unknown_planned=92)
+    decision = _feed(test, lambda r: 0.04 + r.random() * 0.01, lambda r: 0.001 + r.random() * 0.01)
+    assert decision.outcome == "leak" and test.sent == test.looks[0]
+    assert decision.interval is not None and decision.interval.low > 0.02

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from authconform.redaction import JWT
+from authconform.http.redaction import JWT
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--target-option", "hash_iterations=1000"]

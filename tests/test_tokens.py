@@ -21,13 +21,13 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from authconform import forge, tokens
-from authconform.client import TargetClient
-from authconform.exchanges import Recorder
+from authconform.http.client import TargetClient
+from authconform.http.exchanges import Recorder
+from authconform.http.redaction import Redactor
+from authconform.jwt import forge, tokens
+from authconform.jwt.weak_secrets import WORD_LIST, common_secrets, find_weak_secret
 from authconform.profile import load_profile
-from authconform.redaction import Redactor
 from authconform.targets.server import BackgroundServer
-from authconform.weak_secrets import WORD_LIST, common_secrets, find_weak_secret
 
 ROOT_PROFILE = "pch-sig"
 
@@ -173,6 +173,49 @@ def test_tampered_payload_keeps_the_signature(rsa_key):
     assert swapped.payload["email"] == "b@example.org"
     stripped = forge.signature_stripped(token)
     assert stripped[0].token.endswith(".") and stripped[1].token != token.raw
+
+
+def _directus_token() -> tokens.Jwt:
+    """A real-shaped HS256 token of a Node.js headless CMS (Directus 10): a user without a role has role null."""
+    now = int(time.time())
+    payload = {"id": "5f0c8a4e-3f1b-4c55-9a51-6a7c2f0e9b11", "role": None, "app_access": False,
+               "admin_access": False, "iat": now, "exp": now + 900, "iss": "directus"}
+    return tokens.read(jwt.encode(payload, "cms-secret-of-32-bytes-or-more!!", algorithm="HS256"))
+
+
+def test_a_null_role_claim_is_set_to_a_real_administrator_value():
+    token = _directus_token()
+    forged = forge.payload_tampered(token, identity_claim="id", other_identity=None)
+    raised, swapped = (tokens.read(f.token) for f in forged)
+    assert raised.payload["role"] == "admin" and raised.payload["admin_access"] is True
+    assert raised.payload["app_access"] is False  # not an admin flag: left as it was
+    assert "role" in forged[0].label and "admin_access" in forged[0].label
+    assert swapped.payload["id"] != token.payload["id"]
+    for variant in forged:  # the forgery is never the valid token, and keeps its header and signature
+        assert variant.token != token.raw and not forge.same_token(variant.token, token.raw)
+        assert variant.token.split(".")[0::2] == token.raw.split(".")[0::2]
+
+
+@pytest.mark.parametrize(("claims", "expected"), [
+    ({"roles": None}, {"roles": forge.ADMIN_ROLES}),
+    ({"roles": []}, {"roles": forge.ADMIN_ROLES}),
+    ({"scope": ""}, {"scope": "admin"}),
+    ({"role": {"id": 3, "name": "Authenticated"}}, {"role": "admin"}),
+    ({"sub": "1"}, {"roles": forge.ADMIN_ROLES, "is_admin": True}),  # no role-like claim: added
+    ({"roles": forge.ADMIN_ROLES, "is_admin": True}, {"is_admin": True}),  # already an admin: still changed
+])
+def test_every_escalation_changes_the_payload(claims, expected):
+    raised = forge.escalated_roles(claims)
+    assert raised != claims and forge.changed_claims(claims, raised)
+    for name, value in expected.items():
+        assert raised[name] == value or (isinstance(value, list) and set(value) <= set(raised[name]))
+
+
+def test_a_forgery_identical_to_the_valid_token_is_never_built():
+    token = _directus_token()
+    assert forge.same_token(token.raw, token.raw)
+    assert all(not forge.same_token(f.token, token.raw)
+               for f in forge.payload_tampered(token, identity_claim=None, other_identity=None))
 
 
 def test_expired_forgery_is_signed_and_expired(rsa_key):

@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from authconform import waivers
+from authconform.gate import waivers
 from tests.conftest import ROOT, Outcome
 
 FAST = ("--target-option", "hash_iterations=1000")

@@ -3,6 +3,13 @@
 A suite test is a check when it carries :func:`check`. The ID is stable (users gate on it), the
 severity decides whether a failure fails the gate (``must``) or warns (``should``, ``may``), and
 the requirement names where the rule comes from: the profile, an RFC section or an ASVS item.
+
+A check is ``must`` only where its requirement says MUST/SHALL for this kind of endpoint, or where
+the profile states the behaviour; ``why`` says which, in one sentence, for the catalogue. Some
+requirements bind only when the profile says so (RFC 6749 §5.1 binds OAuth 2.0 token endpoints,
+not every JSON login): such a check is declared ``should`` with ``must_when`` naming the profile
+field whose truthy value makes it ``must``; :meth:`Check.severity_for` resolves it per run, and
+that effective severity is what the gate, summary.json, SARIF, report.html and the terminal show.
 """
 
 from __future__ import annotations
@@ -41,25 +48,59 @@ class Check:
     requirement: str
     title: str
     area: str
+    why: str = ""
+    must_when: str | None = None
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def severity_for(self, profile: Any) -> str:
+        """The severity this run gates on: ``must`` when the profile field ``must_when`` names is set."""
+        if self.must_when and profile_value(profile, self.must_when):
+            return "must"
+        return self.severity
+
+    @property
+    def severity_label(self) -> str:
+        """The catalogue's severity: ``should; must when login.oauth_token_endpoint`` for a conditional one."""
+        return f"{self.severity}; must when {self.must_when}" if self.must_when else self.severity
+
+
+def profile_value(profile: Any, dotted: str) -> Any:
+    """The value at a dotted profile path (``login.oauth_token_endpoint``), or None where a part is left out.
+
+    A name the profile schema does not know raises AttributeError (a typo must not read as "not set").
+    """
+    value = profile
+    for part in dotted.split("."):
+        if value is None:
+            return None
+        value = value.get(part) if isinstance(value, dict) else getattr(value, part)
+    return value
 
 
 def area_of(check_id: str) -> str:
     return AREAS.get(check_id.split("-", 1)[0], "other")
 
 
-def check(check_id: str, *, severity: str, requirement: str) -> Callable[[F], F]:
-    """Mark a suite test as the check ``check_id``; its docstring's first line is the title."""
+def check(check_id: str, *, severity: str, requirement: str, why: str = "",
+          must_when: str | None = None) -> Callable[[F], F]:
+    """Mark a suite test as the check ``check_id``; its docstring's first line is the title.
+
+    ``why`` is the severity's reason (which MUST or profile statement makes it ``must``, or why it is
+    only ``should``/``may``); ``must_when`` is a dotted profile field that, when truthy, raises a
+    ``should``/``may`` check to ``must`` for that run (e.g. ``login.oauth_token_endpoint``).
+    """
     if severity not in SEVERITIES:
         raise ValueError(f"{check_id}: severity must be one of {SEVERITIES}, not {severity!r}")
     if area_of(check_id) == "other":
         raise ValueError(f"{check_id}: the ID must start with one of {', '.join(AREAS)}")
+    if must_when is not None and severity == "must":
+        raise ValueError(f"{check_id}: must_when raises a should or may check; this one is must already")
 
     def mark(test: F) -> F:
         title = (test.__doc__ or check_id).strip().splitlines()[0]
-        info = Check(check_id, severity, requirement, title, area_of(check_id))
+        info = Check(check_id, severity, requirement, title, area_of(check_id), why.strip(), must_when)
         test.__authconform_check__ = info  # type: ignore[attr-defined]
         return pytest.mark.authconform_check(**info.as_dict())(test)
 

@@ -84,7 +84,7 @@ def run_several(args: argparse.Namespace, profiles: list[str]) -> int:
     """One run per profile, each in its own process and report folder, then the matrix of them all."""
     import subprocess
 
-    from . import compare
+    from .report import compare
     from .run import new_report_dir
 
     root = Path(args.report_dir) if args.report_dir else Path("reports")
@@ -120,7 +120,7 @@ def run_several(args: argparse.Namespace, profiles: list[str]) -> int:
 
 
 def command_compare(args: argparse.Namespace) -> int:
-    from . import compare
+    from .report import compare
 
     try:
         targets = [compare.load(path) for path in args.summaries]
@@ -138,7 +138,7 @@ def command_compare(args: argparse.Namespace) -> int:
 
 def command_verify(args: argparse.Namespace) -> int:
     """Check an evidence bundle: every hash and the signature; exit 0, or 1 naming what changed."""
-    from . import evidence
+    from .gate import evidence
     from .run import UsageProblem
 
     try:
@@ -169,6 +169,10 @@ def command_list(args: argparse.Namespace) -> int:
         width = max(len(c.id) for c in checks)
         for c in checks:
             print(f"{c.id:<{width}}  {c.severity:<6}  {c.title}  [{c.requirement}]")
+            if c.must_when:
+                print(f"{'':<{width}}  {'':<6}  must when {c.must_when}")
+            if c.why:
+                print(f"{'':<{width}}  {'':<6}  why {c.severity}: {c.why}")
     return 0
 
 
@@ -188,9 +192,9 @@ def list_defects(form: str) -> int:
 
 
 def markdown_catalogue(checks) -> str:
-    lines = ["| ID | severity | area | what it checks | requirement |", "|---|---|---|---|---|"]
+    lines = ["| ID | severity | area | what it checks | requirement | why this severity |", "|---|---|---|---|---|---|"]
     for c in checks:
-        lines.append(f"| `{c.id}` | {c.severity} | {c.area} | {c.title} | {c.requirement} |")
+        lines.append(f"| `{c.id}` | {c.severity_label} | {c.area} | {c.title} | {c.requirement} | {c.why} |")
     return "\n".join(lines)
 
 
@@ -230,6 +234,7 @@ login:
   encoding: json                  # json | form
   fields: {{identity: email, password: password}}
   headers: {{}}
+  oauth_token_endpoint: false     # true for an OAuth 2.0 token endpoint: RFC 6749 §5.1 (no-store, JSON) then gates
   success:
     status: 200
     token: /token                 # JSON Pointer into the body

@@ -12,14 +12,17 @@ from typing import Any
 
 import pytest
 
-from . import gate, html_report, sarif, selection, summary
-from .budget import BudgetExhausted
+from . import selection
 from .checks import MARKER, check_of
-from .client import TargetClient
+from .endpoints.budget import BudgetExhausted
+from .endpoints.login import Login, LoginFailed, Session
 from .expect import Finding
-from .login import Login, LoginFailed, Session
+from .gate import hooks as gate
+from .http.client import TargetClient
 from .profile import Profile, ProfileError
-from .report_html import exchanges_html
+from .report import html as html_report
+from .report import sarif, summary
+from .report.exchanges_html import exchanges_html
 from .run import Result, Run, UsageProblem, build_run
 
 RUN = pytest.StashKey[Run]()
@@ -252,6 +255,22 @@ def unknown_user_answer(login: Login, profile: Profile):
     return login.attempt(login.unknown_identity(), login.wrong_password(), purpose="login as an unknown user")
 
 
+@pytest.fixture(scope="session")
+def missing_password_answer(login: Login):
+    """An unknown identity and no password field: sent once, shared (LOGIN-MISSING-FIELD, SECRET-SAME-ORIGIN)."""
+    return login.submit({login.identity_field: login.unknown_identity()},
+                        purpose=f"login without {login.password_field!r}")
+
+
+@pytest.fixture(scope="session")
+def broken_json_answer(login: Login, profile: Profile):
+    """A JSON login body cut short: sent once, shared (LOGIN-MALFORMED-JSON, SEC-ERROR-LEAK); None for form logins."""
+    if profile.login.encoding != "json":
+        return None
+    raw = f'{{"{login.identity_field}": "{login.unknown_identity()}", "{login.password_field}": '
+    return login.submit(raw=raw.encode(), content_type="application/json", purpose="login with broken JSON")
+
+
 # --- check bookkeeping ----------------------------------------------------------------------
 
 
@@ -280,8 +299,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
         return report
     info = check_of(item)
     if info is not None:
+        # the effective severity (a must_when the profile sets makes it must): what every report and the gate use
         report.user_properties.extend(
-            [("check_id", info.id), ("severity", info.severity), ("requirement", info.requirement),
+            [("check_id", info.id), ("severity", info.severity_for(run.profile)), ("requirement", info.requirement),
              ("area", info.area), ("title", info.title)]
         )
     _redact_report(report, call, run)

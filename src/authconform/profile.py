@@ -50,6 +50,8 @@ class Account:
     role: str
     identity: str
     password: str
+    id: str | None = None  # accounts.<role>.id: what an id-valued identity claim holds
+    max_failed_logins: int | None = None  # accounts.<role>.max_failed_logins: its own budget
 
 
 def _schema() -> dict[str, Any]:
@@ -135,7 +137,8 @@ class Profile(Section):
         entry = self._data.get("accounts", {}).get(role)
         if not entry:
             return None
-        return Account(role=role, identity=entry["identity"], password=entry["password"])
+        return Account(role=role, identity=entry["identity"], password=entry["password"], id=entry.get("id") or None,
+                       max_failed_logins=entry.get("max_failed_logins"))
 
     def resolve(self, reference: str) -> Path | None:
         return resources.resolve_file(reference, self.directory)
@@ -160,6 +163,7 @@ class Profile(Section):
         header = self._data.get("secret_header")
         if header and header.get("value"):
             values.append(header["value"])
+        values += [v for v in ((self._data.get("openapi") or {}).get("headers") or {}).values() if v]
         disabled_refresh = (self._data.get("refresh") or {}).get("disabled_refresh_token")
         if disabled_refresh:
             values.append(disabled_refresh)
@@ -282,7 +286,8 @@ def _schema_error(error: jsonschema.ValidationError, source: str, document) -> P
             line=_line_of(document, path),
             hint=_TYPE_HINTS.get(kinds[0], ""),
         )
-    if error.validator == "pattern" and path and path[-1] in ("token", "refresh_token", "message_pointer"):
+    if error.validator == "pattern" and path and path[-1] in ("token", "refresh_token", "message_pointer",
+                                                              "identity_pointer"):
         return ProfileError(
             source,
             _field_name(path),
@@ -377,6 +382,32 @@ def _check_references(data: dict[str, Any], source: str, directory: Path | None,
             )
 
 
+def _message_patterns(data: dict[str, Any]) -> Iterator[tuple[list[Any], str]]:
+    """Every ``message_pattern`` the profile states, with its path."""
+    for name, error in data["login"].get("errors", {}).items():
+        if error.get("message_pattern") is not None:
+            yield ["login", "errors", name, "message_pattern"], error["message_pattern"]
+    refresh = data.get("refresh") or {}
+    for name in ("rejected", "missing", "disabled"):
+        if (refresh.get(name) or {}).get("message_pattern") is not None:
+            yield ["refresh", name, "message_pattern"], refresh[name]["message_pattern"]
+    header = data.get("secret_header") or {}
+    if header.get("rejected_message_pattern") is not None:
+        yield ["secret_header", "rejected_message_pattern"], header["rejected_message_pattern"]
+
+
+def _check_patterns(data: dict[str, Any], source: str, document) -> None:
+    """Every message_pattern is a regular expression Python can compile ({field} stands for a field name)."""
+    for path, pattern in _message_patterns(data):
+        try:
+            re.compile(pattern.replace("{field}", "field"))
+        except re.error as exc:
+            raise ProfileError(source, _field_name(path), f"not a regular expression: {exc}",
+                               line=_line_of(document, path),
+                               hint="Python re syntax, searched in the message; escape . ( [ with a backslash, "
+                                    "or use message for an exact text") from None
+
+
 def load_profile(path: str | Path, env: Mapping[str, str] | None = None) -> Profile:
     """Read, expand, validate and complete the profile at ``path``.
 
@@ -414,4 +445,5 @@ def load_profile(path: str | Path, env: Mapping[str, str] | None = None) -> Prof
     _fill_defaults(data, profile_schema())
     _drop_empty_optionals(data, source)
     _check_references(data, source, file.parent, document)
+    _check_patterns(data, source, document)
     return Profile(data, file)

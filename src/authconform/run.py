@@ -18,12 +18,12 @@ from typing import Any
 
 import yaml
 
-from .budget import FailedLoginBudget
-from .client import TargetClient
-from .exchanges import Recorder
-from .login import Login
+from .endpoints.budget import FailedLoginBudget
+from .endpoints.login import Login
+from .http.client import TargetClient
+from .http.exchanges import Recorder
+from .http.redaction import Redactor
 from .profile import Profile, ProfileError, load_profile
-from .redaction import Redactor
 
 
 class UsageProblem(Exception):
@@ -207,7 +207,9 @@ def build_run(
         account = profile.account(role)
         if account is not None:
             accounts[account.identity] = role
-    budget = FailedLoginBudget(limits.max_failed_logins // max(worker_count, 1), accounts)
+    own = {role: account.max_failed_logins // max(worker_count, 1) for role in ("valid", "disabled", "lockout")
+           if (account := profile.account(role)) is not None and account.max_failed_logins is not None}
+    budget = FailedLoginBudget(limits.max_failed_logins // max(worker_count, 1), accounts, own)
     folder = Path(report_dir) if report_dir else new_report_dir(Path("reports"), profile.name)
     folder.mkdir(parents=True, exist_ok=True)
     run = Run(

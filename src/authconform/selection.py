@@ -3,7 +3,7 @@
 The check IDs are what users gate on, so they must select checks too: ``--check 'ACCESS-*'``
 keeps the checks whose ID matches a glob, ``--skip-check TOKEN-DISTINCT`` leaves some out, and
 ``-k SEC-ENUM-TIMING`` works because each item carries its check ID as a keyword. A check left out
-is reported as *not selected*, never as passed (the plugin records it; see :mod:`authconform.summary`).
+is reported as *not selected*, never as passed (the plugin records it; see :mod:`authconform.report.summary`).
 
 A pattern that matches no collected check is a usage error: a typo in a CI gate's ``--check``
 must not quietly shrink what the gate checks.

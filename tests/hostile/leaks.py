@@ -1,6 +1,6 @@
 """Finding secrets in what a run wrote: every encoding a secret could hide in, every file, every view.
 
-Independent of :mod:`authconform.redaction` on purpose: a proof that reuses the code it checks
+Independent of :mod:`authconform.http.redaction` on purpose: a proof that reuses the code it checks
 proves little. A secret is looked for raw, URL-encoded (both flavours), JSON- and HTML-escaped,
 PHP-hex-escaped, and base64 / base64url at every byte alignment (so it is found inside a longer
 base64 blob, e.g. ``Basic base64(user:password)``). Each file is searched as written and again

@@ -163,7 +163,7 @@ class ChamiloTarget:
         }
         if login_defects.PASSWORD_ECHO in self.defects:
             body["password"] = password
-        response = lexik.login_success(body, self.defects)
+        response = lexik.login_success(body, self.defects, hardened=self.settings.hardened)
         sid = secrets.token_hex(13)
         with self._sessions_lock:
             self._sessions[sid] = account.identity

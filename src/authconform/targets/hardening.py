@@ -1,15 +1,17 @@
 """What the reference targets do right that a security review checks, and the defects that undo it.
 
-The clean targets send ``nosniff`` on JSON (:class:`~authconform.targets.responses.FrameworkHeaders`),
-grant no cross-origin access with credentials, answer errors with production pages and, served over
-https (``--target-option tls=true``), send HSTS as the TLS-terminating web server in front of a real
-deployment would (Symfony and Laravel leave it to that server). Two ASGI
-middlewares take that away when a security defect is on, so the flavour modules only add them to
+The clean targets grant no cross-origin access with credentials and answer errors with production
+pages, as the real systems do. Stock, they send only the headers the real frameworks send (no
+``nosniff``, no HSTS, no ``no-store``: research/lexik-real.md). With ``--target-option hardened=true``
+they add what a security-minded operator configures: ``nosniff`` on JSON and, served over https
+(``--target-option tls=true``), HSTS as the TLS-terminating web server in front would (``no-store``
+on token answers is :func:`~authconform.targets.responses.no_store`). Two ASGI
+middlewares hold this and the security defects, so the flavour modules only add them to
 their middleware list:
 
-- :class:`SecurityHeaders`, outermost: adds HSTS to https answers (unless ``no-hsts``), drops
-  ``X-Content-Type-Options`` (``no-nosniff``) and reflects any ``Origin`` with credentials,
-  granting every CORS preflight (``cors-reflects-origin-with-credentials``);
+- :class:`SecurityHeaders`, outermost: when hardened, adds ``nosniff`` to JSON answers (unless
+  ``no-nosniff``) and HSTS to https answers (unless ``no-hsts``); reflects any ``Origin`` with
+  credentials, granting every CORS preflight (``cors-reflects-origin-with-credentials``);
 - :class:`DebugMode`, innermost: every 404 becomes the framework's debug answer, with the
   exception, its stack trace and the server's paths (``stack-trace-in-errors``). Being inside
   ``FrameworkHeaders``, the debug answer still gets the framework's usual headers.
@@ -38,20 +40,21 @@ def start_session(response: Response, cookie: str) -> Response:
 
 
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 class SecurityHeaders:
-    """Outermost middleware: HSTS over https, and the header and CORS defects. Inert on a clean http target."""
+    """Outermost middleware: the hardened target's headers, and the CORS defect. Inert on a stock http target."""
 
-    def __init__(self, app: ASGIApp, defects: ActiveDefects):
+    def __init__(self, app: ASGIApp, defects: ActiveDefects, hardened: bool = False):
         self.app = app
-        self.strip_nosniff = security_defects.NO_NOSNIFF in defects
+        self.send_nosniff = hardened and security_defects.NO_NOSNIFF not in defects
         self.reflect_origin = security_defects.CORS_REFLECTS_ORIGIN in defects
-        self.send_hsts = security_defects.NO_HSTS not in defects
+        self.send_hsts = hardened and security_defects.NO_HSTS not in defects
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         hsts = self.send_hsts and scope.get("scheme") == "https"
-        if scope["type"] != "http" or not (self.strip_nosniff or self.reflect_origin or hsts):
+        if scope["type"] != "http" or not (self.send_nosniff or self.reflect_origin or hsts):
             await self.app(scope, receive, send)
             return
         request_headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -72,11 +75,12 @@ class SecurityHeaders:
         async def send_changed(message: Message) -> None:
             if message["type"] == "http.response.start":
                 drop = set()
-                if self.strip_nosniff:
-                    drop.add(b"x-content-type-options")
                 if origin:
                     drop |= {b"access-control-allow-origin", b"access-control-allow-credentials"}
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in drop]
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if self.send_nosniff and b"json" in content_type.lower():
+                    headers.append(NOSNIFF)
                 if origin:
                     headers += [(b"access-control-allow-origin", origin.encode("latin-1")),
                                 (b"access-control-allow-credentials", b"true"), (b"vary", b"Origin")]

@@ -184,7 +184,7 @@ class InvoiceNinjaTarget:
                                media_type=invoiceninja_openapi.MEDIA_TYPE),
             ],
             middleware=[
-                Middleware(hardening.SecurityHeaders, defects=self.defects),
+                Middleware(hardening.SecurityHeaders, defects=self.defects, hardened=self.settings.hardened),
                 Middleware(FrameworkHeaders, extra=VERSION_HEADERS),
                 Middleware(hardening.DebugMode, defects=self.defects, framework=hardening.LARAVEL),
             ]
@@ -400,7 +400,9 @@ class InvoiceNinjaTarget:
         media = HTML if login_defects.LOGIN_CONTENT_TYPE_HTML in self.defects else JSON
         content = php_json(dict(sorted(body.items())), pretty=True)
         response = Response(content, status, media_type=media)
-        return response if security_defects.TOKEN_RESPONSE_CACHEABLE in self.defects else no_store(response)
+        if security_defects.TOKEN_RESPONSE_CACHEABLE in self.defects:
+            return response
+        return no_store(response, self.settings.hardened)
 
     # --- protected endpoint ------------------------------------------------------------------
 

@@ -469,13 +469,13 @@ def wrong_password_failure(
 
 
 def login_success(
-    body: Mapping[str, Any], defects: ActiveDefects, headers: Mapping[str, str] | None = None
+    body: Mapping[str, Any], defects: ActiveDefects, headers: Mapping[str, str] | None = None, *, hardened: bool
 ) -> Response:
-    """lexik's JWTAuthenticationSuccessResponse, never cacheable, with the success-stage defects."""
+    """lexik's JWTAuthenticationSuccessResponse (no-store only when ``hardened``), with the success-stage defects."""
     status = 201 if login_defects.LOGIN_CREATED in defects else 200
     media = HTML if login_defects.LOGIN_CONTENT_TYPE_HTML in defects else JSON
     response = symfony_json(body, status, headers, media_type=media)
-    return response if security_defects.TOKEN_RESPONSE_CACHEABLE in defects else no_store(response)
+    return response if security_defects.TOKEN_RESPONSE_CACHEABLE in defects else no_store(response, hardened)
 
 
 def symfony_app(target: Any, routes: list[BaseRoute]) -> Starlette:
@@ -492,7 +492,7 @@ def symfony_app(target: Any, routes: list[BaseRoute]) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(hardening.SecurityHeaders, defects=target.defects),
+            Middleware(hardening.SecurityHeaders, defects=target.defects, hardened=target.settings.hardened),
             Middleware(FrameworkHeaders),
             Middleware(hardening.DebugMode, defects=target.defects, framework=hardening.SYMFONY),
         ],

@@ -144,7 +144,7 @@ class PchSigTarget:
         attach_refresh_token(body, self.refresh_tokens, account.identity, self.gesdinet, self.defects)
         if login_defects.LOGIN_BODY_MISSING_FIELD not in self.defects:
             body["user"] = user
-        return lexik.login_success(body, self.defects)
+        return lexik.login_success(body, self.defects, hardened=self.settings.hardened)
 
     # --- protected endpoint and refresh ------------------------------------------------------
 
@@ -198,6 +198,7 @@ class PchSigTarget:
             load_user=self.refreshable,
             mint_jwt=self.mint_refreshed,
             username_of=lambda account: account.identity,
+            hardened=self.settings.hardened,
             access_token_user=self.access_token_user,
         )
 

@@ -184,6 +184,7 @@ async def refresh(
     mint_jwt: Callable[[U], str],
     username_of: Callable[[U], str],
     access_token_user: Callable[[str], U | None] | None = None,
+    hardened: bool = False,
 ) -> Response:
     """RefreshTokenAuthenticator + lexik's success handler + AttachRefreshTokenOnSuccessListener.
 
@@ -206,7 +207,7 @@ async def refresh(
                 user = access_token_user(presented)
                 if user is not None:
                     body = attach_refresh_token({"token": mint_jwt(user)}, store, username_of(user), options, defects)
-                    return _success(body, defects)
+                    return _success(body, defects, hardened)
         return refresh_failure(NOT_FOUND)
     if not stored.is_valid(store.clock()):
         return refresh_failure(INVALID)
@@ -214,10 +215,10 @@ async def refresh(
     if user is None:
         return refresh_failure(BAD_CREDENTIALS)
     body = attach_refresh_token({"token": mint_jwt(user)}, store, stored.username, options, defects, used=stored)
-    return _success(body, defects)
+    return _success(body, defects, hardened)
 
 
-def _success(body: dict[str, Any], defects: ActiveDefects) -> Response:
-    """lexik's JWTAuthenticationSuccessResponse; never cacheable unless a defect drops no-store."""
+def _success(body: dict[str, Any], defects: ActiveDefects, hardened: bool) -> Response:
+    """lexik's JWTAuthenticationSuccessResponse: Symfony's no-cache, private; no-store when hardened."""
     response = symfony_json(body)
-    return response if refresh_defects.CACHEABLE in defects else no_store(response)
+    return response if refresh_defects.CACHEABLE in defects else no_store(response, hardened)

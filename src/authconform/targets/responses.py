@@ -3,8 +3,10 @@
 A harness that compares bodies, headers and content types must meet the real quirks: PHP's
 ``json_encode`` escapes ``/`` as ``\\/`` and non-ASCII as ``\\uXXXX``; Symfony's JsonResponse
 also hex-escapes ``< > ' & "``; Symfony sends ``Cache-Control: no-cache, private`` on every
-response; error pages are HTML. Good-citizen additions (``no-store`` on token answers,
-``nosniff`` on JSON) are made here too, in one place, so a defect can take them away.
+response (Laravel's responses are Symfony HttpFoundation ones: the same); error pages are HTML.
+Nothing here is kinder than the real frameworks: no ``no-store``, no ``nosniff``. The hardening
+an operator may add is the ``hardened`` target option (:func:`no_store` on token answers here,
+the headers in :class:`~authconform.targets.hardening.SecurityHeaders`).
 """
 
 from __future__ import annotations
@@ -160,10 +162,14 @@ def stack_trace_page(exception: str, message: str, frames: list[str]) -> Respons
     return Response(page.encode(), 500, media_type=HTML)
 
 
-def no_store(response: Response) -> Response:
-    """Mark a response that carries credentials as never cacheable (RFC 6749 section 5.1)."""
-    response.headers["Cache-Control"] = "no-store, private"
-    response.headers["Pragma"] = "no-cache"
+def no_store(response: Response, hardened: bool = True) -> Response:
+    """Mark a response that carries credentials as never cacheable (RFC 6749 section 5.1), on a hardened target.
+
+    Stock Symfony and Laravel leave a token answer with their default ``no-cache, private``.
+    """
+    if hardened:
+        response.headers["Cache-Control"] = "no-store, private"
+        response.headers["Pragma"] = "no-cache"
     return response
 
 
@@ -171,8 +177,8 @@ class FrameworkHeaders:
     """ASGI middleware: the headers the PHP framework adds to every response it sends.
 
     ``Cache-Control: no-cache, private`` unless the app set one (Symfony's and Laravel's
-    ResponseHeaderBag default), ``X-Content-Type-Options: nosniff`` on JSON bodies, and any
-    fixed ``extra`` headers (Invoice Ninja's version headers).
+    ResponseHeaderBag default) and any fixed ``extra`` headers (Invoice Ninja's version headers).
+    No ``X-Content-Type-Options``: neither framework sends it (research/lexik-real.md).
     """
 
     def __init__(self, app: ASGIApp, extra: Mapping[str, str] | None = None):
@@ -188,11 +194,8 @@ class FrameworkHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 if b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-cache, private"))
-                if b"json" in content_type.lower() and b"x-content-type-options" not in names:
-                    headers.append((b"x-content-type-options", b"nosniff"))
                 headers.extend(h for h in self.extra if h[0] not in names)
                 message = {**message, "headers": headers}
             await send(message)

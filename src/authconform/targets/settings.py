@@ -27,6 +27,9 @@ class TargetSettings:
     ``refresh_*`` are PCH-SIG's gesdinet options: ``single_use`` rotation, the opt-in
     ``reuse_detection`` of gesdinet 2.x/3.0 (a replayed spent token revokes its family) and
     ``return_expiration`` (answers state ``refresh_token_expiration``); all on by default.
+    ``hardened`` adds what a security-minded operator configures on top of the stock framework
+    (``Cache-Control: no-store`` and ``Pragma: no-cache`` on token answers, ``nosniff`` on JSON,
+    HSTS over https); off by default, because the real systems do not send them.
     """
 
     hash_iterations: int = 20_000
@@ -37,6 +40,7 @@ class TargetSettings:
     refresh_return_expiration: bool = True
     api_secret: str | None = DEFAULT_API_SECRET
     tls: bool = False  # serve https with a fresh self-signed certificate the run's client trusts
+    hardened: bool = False  # no-store + Pragma on token answers, nosniff, HSTS over https (stock: none of them)
 
     def access_ttl_for(self, flavour: str) -> int | None:
         """Seconds between ``iat`` and ``exp`` of an access token, or ``None`` for no expiry."""

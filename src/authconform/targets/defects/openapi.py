@@ -14,10 +14,12 @@ UNDOCUMENTED_STATUS = register(
     "undocumented-status",
     description="""The OpenAPI document leaves out a status the login answers: the 400 of a
     missing or malformed field on the Lexik flavours, the 422 validation error on invoiceninja
-    (whose `default` response still covers it, so only the profile's expected statuses catch it).""",
+    (whose `default` response still covers it, so only the profile's expected statuses catch it).
+    A documentation gap only: OPENAPI-FUZZ meets the undocumented 400 too but leaves it to
+    OPENAPI-LOGIN-DOCUMENTED, so the gap is reported once, as a warning.""",
     breaks={
-        "pch-sig": {"OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-FUZZ"},
-        "chamilo": {"OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-FUZZ"},
+        "pch-sig": {"OPENAPI-LOGIN-DOCUMENTED"},
+        "chamilo": {"OPENAPI-LOGIN-DOCUMENTED"},
         "invoiceninja": {"OPENAPI-LOGIN-DOCUMENTED"},
     },
 )

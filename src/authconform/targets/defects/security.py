@@ -1,6 +1,9 @@
 """Defects a security review looks for: each one proves one SEC-* check.
 
-Three of them need more than the fast default run to show (tests/test_conformance.py gives them
+The header defects (``token-response-cacheable``, ``no-nosniff``, ``no-hsts``) take away what only
+the hardened target sends (``--target-option hardened=true``): the stock targets, like the real
+systems, send none of those headers, so tests/test_conformance.py runs every defect on the hardened
+target. Three need more than that to show (tests/test_conformance.py gives them
 what they need): ``no-hsts`` is seen only over https, so it runs with ``--target-option tls=true``;
 ``skip-hash-for-unknown-user`` is a timing gap of one password hash, so it runs at
 the real cost (20 000 PBKDF2 rounds, about 4 ms) rather than the 1 000 rounds that keep the other
@@ -40,14 +43,16 @@ NO_LOCKOUT = register(
 
 TOKEN_RESPONSE_CACHEABLE = register(
     "token-response-cacheable",
-    description="""A successful login carries the framework's default Cache-Control: no-cache,
-    private and no Pragma, instead of Cache-Control: no-store and Pragma: no-cache.""",
+    description="""On a hardened target, a successful login keeps the framework's default
+    Cache-Control: no-cache, private and no Pragma, instead of Cache-Control: no-store and
+    Pragma: no-cache (what the stock target, like the real systems, sends anyway).""",
     breaks=same(ALL, "SEC-NO-STORE"),
 )
 
 NO_NOSNIFF = register(
     "no-nosniff",
-    description="""No answer carries X-Content-Type-Options: nosniff, JSON ones included.""",
+    description="""On a hardened target, no answer carries X-Content-Type-Options: nosniff, JSON
+    ones included (as on the stock target and the real systems).""",
     breaks=same(ALL, "SEC-NOSNIFF"),
 )
 
@@ -69,8 +74,9 @@ CREDENTIALS_IN_QUERY = register(
 
 NO_HSTS = register(
     "no-hsts",
-    description="""Served over https (--target-option tls=true, as tests/test_conformance.py runs it),
-    answers carry no Strict-Transport-Security: the web server in front never set it.""",
+    description="""A hardened target served over https (--target-option tls=true, as
+    tests/test_conformance.py runs it) sends no Strict-Transport-Security: the web server in front
+    never set it.""",
     breaks=same(ALL, "SEC-TRANSPORT-HSTS"),
 )
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from .profile import ProfileError, _line_of
+from ..profile import ProfileError, _line_of
 
 WAIVED = "waived"  # the outcome a waived failure gets in summary.json, junit.xml and the report
 FIELDS = ("check", "profile", "reason", "expires", "ticket")

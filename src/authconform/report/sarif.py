@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import __version__, remediation, summary
-from .checks import SEVERITIES
-from .exchanges import Exchange
+from .. import __version__
+from ..checks import SEVERITIES
+from ..http.exchanges import Exchange
+from ..run import Result, Run
+from . import remediation, summary
 from .requirements import docs_url, references
-from .run import Result, Run
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"must": "error", "should": "warning", "may": "note"}

@@ -25,8 +25,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from . import __version__
-from .run import Run, UsageProblem
+from .. import __version__
+from ..run import Run, UsageProblem
 
 BUNDLE = "evidence.zip"
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
@@ -70,7 +70,7 @@ def fingerprint(key: Ed25519PublicKey) -> str:
 
 def catalogue_hash() -> str:
     """SHA-256 of the check catalogue (ID, severity, requirement, title of each check), in catalogue order."""
-    from .checks import catalogue
+    from ..checks import catalogue
 
     text = json.dumps([c.as_dict() for c in catalogue()], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -13,8 +13,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from . import __version__, remediation, waivers
-from .run import Result, Run
+from .. import __version__
+from ..gate import waivers
+from ..run import Result, Run
+from . import remediation
 
 OUTCOMES = ("passed", "failed", "error", "waived", "skipped", "not_selected")  # waived: never passed
 EXIT_CONFORMANT, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3

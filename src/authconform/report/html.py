@@ -8,7 +8,7 @@ answers its hooks (``pytest_html_report_title``, ``pytest_html_results_summary``
 - a headline: the verdict, then profile, target, harness version and time, in one line;
 - tables of outcomes by area and by severity, and a short "how to read" note;
 - one row per check: outcome, ID, title, severity badge, requirement links, reason in plain words;
-  the row expands to the HTTP exchanges behind the check (:mod:`authconform.report_html`);
+  the row expands to the HTTP exchanges behind the check (:mod:`authconform.report.exchanges_html`);
 - the profile the run used, redacted, which ``profile ...`` requirements link to.
 
 Everything shown is passed through the run's redactor, the environment table included.
@@ -23,12 +23,13 @@ from typing import Any
 
 import pytest
 
-from . import __version__, remediation, summary
+from .. import __version__
+from ..checks import AREAS, SEVERITIES
+from ..http.exchanges import Exchange
+from ..run import Result, Run
+from . import remediation, summary
 from . import summary as summary_module  # the hook below has a parameter named summary
-from .checks import AREAS, SEVERITIES
-from .exchanges import Exchange
 from .requirements import references
-from .run import Result, Run
 
 CSS = Path(__file__).with_name("report.css")
 OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "error": "error", "waived": "waived", "skipped": "skipped",

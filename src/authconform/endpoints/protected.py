@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .client import Answer, TargetClient
-from .profile import Profile
+from ..http.client import Answer, TargetClient
+from ..profile import Profile
 
 
 def credential_headers(profile: Profile, token: str) -> dict[str, str]:

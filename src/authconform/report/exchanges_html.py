@@ -18,8 +18,8 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from .exchanges import Exchange
-from .redaction import SIGNATURE_MARK, Redactor
+from ..http.exchanges import Exchange
+from ..http.redaction import SIGNATURE_MARK, Redactor
 
 # A JWT as the redactor leaves it: header.payload.[REDACTED signature], or an unsigned one.
 SHOWN_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.(?:" + re.escape(SIGNATURE_MARK) + r"|[A-Za-z0-9_-]*)")

@@ -22,10 +22,10 @@ from urllib.request import url2pathname
 
 import yaml
 
-from .client import TargetClient
-from .exchanges import Exchange
-from .profile import Profile
-from .redaction import JWT
+from ..http.client import TargetClient
+from ..http.exchanges import Exchange
+from ..http.redaction import JWT
+from ..profile import Profile
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ACCEPT = "application/vnd.oai.openapi+json, application/json, application/yaml;q=0.9, */*;q=0.8"
@@ -74,6 +74,14 @@ class Operation:
     @property
     def label(self) -> str:
         return f"{self.method} {self.route}"
+
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """Sorts the most concrete route first: fewer templated segments, then more literal characters."""
+        segments = [s for s in self.route.split("/") if s]
+        templated = sum(1 for s in segments if "{" in s)
+        literal = len(re.sub(r"\{[^}/]+\}", "", self.route))
+        return templated, -literal
 
     def matches(self, method: str, path: str) -> bool:
         return method.upper() == self.method and bool(self._pattern.match(path))
@@ -168,10 +176,10 @@ class Document:
         base_path = base_path.rstrip("/")
         if base_path and path.startswith(base_path + "/"):
             candidates.append(path[len(base_path):])
-        for operation in self.operations():
-            if any(operation.matches(method, candidate) for candidate in candidates):
-                return operation
-        return None
+        matching = [o for o in self.operations() if any(o.matches(method, c) for c in candidates)]
+        # OpenAPI (Paths Object): a concrete path is matched before its templated counterparts, so
+        # GET /users/me is /users/me even where /users/{id} comes first in the document
+        return min(matching, key=lambda o: o.specificity, default=None)
 
     def list_operations(self, limit: int = 8) -> str:
         labels = sorted({f"{o.method} {o.path}" for o in self.operations()})
@@ -346,8 +354,29 @@ def locate(spec: str) -> tuple[str, str]:
     return "file", spec
 
 
-def load(profile: Profile, client: TargetClient) -> Document:
-    """Fetch or read the profile's document and parse it; raises :class:`SpecUnavailable` with why."""
+def request_headers(profile: Profile, token: str | None = None) -> dict[str, str]:
+    """The headers the document is fetched with: ``openapi.headers``, and the token when given.
+
+    The token goes as the protected endpoint takes it (``protected.scheme``: bearer, or
+    ``header:<Name>``), since that is how the server recognises a logged-in caller.
+    """
+    headers = {"Accept": ACCEPT}
+    headers.update({str(k): str(v) for k, v in (profile.openapi.headers or {}).items() if v})
+    if token is not None:
+        scheme = (profile.protected.scheme if profile.protected is not None else None) or "bearer"
+        if scheme.startswith("header:"):
+            headers[scheme.split(":", 1)[1]] = token
+        else:
+            headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def load(profile: Profile, client: TargetClient, token: str | None = None) -> Document:
+    """Fetch or read the profile's document and parse it; raises :class:`SpecUnavailable` with why.
+
+    ``token`` (the run's login, when ``openapi.auth`` is on) is sent with the request, as the
+    protected endpoint takes it; ``openapi.headers`` are sent either way. A file needs neither.
+    """
     spec = profile.openapi.spec
     kind, where = locate(spec)
     if kind == "file":
@@ -356,13 +385,17 @@ def load(profile: Profile, client: TargetClient) -> Document:
             raise SpecUnavailable(f"no file {where!r} (profile openapi.spec; relative paths are tried next to "
                                   f"the profile, beside its folder and in the working directory)")
         return Document(parse(path.read_bytes(), path.suffix, str(path)), str(path))
-    answer = client.request("GET", where, headers={"Accept": ACCEPT},
-                            purpose="fetch the OpenAPI document (profile openapi.spec)")
+    sent = "with the run's token (openapi.auth)" if token is not None else "without a token"
+    answer = client.request("GET", where, headers=request_headers(profile, token),
+                            purpose=f"fetch the OpenAPI document (profile openapi.spec, {sent})")
     source = client.url(where)
     if not answer.ok:
         raise SpecUnavailable(f"GET {source} got no usable answer: {answer.error}")
     if answer.status != 200:
-        raise SpecUnavailable(f"GET {source} answered {answer.describe(120)}, expected 200 with the document")
+        hint = "" if token is not None or answer.status not in (401, 403) else (
+            "; if the server publishes its document only to a logged-in user, set openapi.auth: true")
+        raise SpecUnavailable(f"GET {source} {sent} answered {answer.describe(120)}, expected 200 with the "
+                              f"document{hint}")
     suffix = ".yaml" if "yaml" in answer.content_type or where.endswith((".yaml", ".yml")) else ".json"
     return Document(parse(answer.body, suffix, source), source, answer.content_type)
 

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
-from . import __version__
+from .. import __version__
 from .exchanges import Exchange, Recorder
 from .redaction import Redactor
 

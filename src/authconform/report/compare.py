@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .. import __version__
 from .requirements import references
 
 FAILING = ("failed", "error", "waived")  # a waived failure is still a failure

@@ -13,6 +13,14 @@ interleaves the two kinds of request, looks at the data at a few checkpoints and
 a leak is clear, with a Bonferroni-corrected level per look so that looking early costs no false
 alarms. A checkpoint whose sample could not reach that level even at a perfect separation is not
 a look at all; when no checkpoint can, the test says so before it spends a single request.
+
+A clean server is let go early too, by an equivalence stop: after each wrong-password sample the
+gap between the two kinds is estimated (Hodges-Lehmann: the median of all pairwise differences)
+with its distribution-free interval (the inverted Mann-Whitney test), and as soon as that interval
+lies inside plus or minus the smallest gap that counts, no such gap exists and the test passes.
+Each equivalence look uses a Bonferroni share of :data:`BETA`, so a real gap of that size passes
+for none at most that often over all looks (assuming, as the interval does, that the two latency
+distributions differ by a shift). The looks add no false alarms: they can only end a series "no leak".
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 ALPHA = 0.01  # the false-alarm rate of the whole sequential test
+BETA = 0.05  # the equivalence stop's rate of passing a real gap of min_gap as none, over all its looks
 MAX_LOOKS = 4
 FUTILITY_P = 0.5  # past half the plan, a p-value this high stops the test: no leak is coming
 EXACT_LIMIT = 10_000  # exact p-values (no ties) while n1 * n2 stays below this
@@ -111,6 +120,58 @@ def smallest_p(n1: int, n2: int) -> float:
     return min(1.0, 2 / math.comb(n1 + n2, n1))
 
 
+def interval_rank(m: int, n: int, tail: float) -> int:
+    """How many pairwise differences each end of the shift interval drops: the largest k with P(U < k) <= tail.
+
+    U is the Mann-Whitney count of ``m`` against ``n`` values with no shift (exact while m * n stays
+    below :data:`EXACT_LIMIT`, else Lehmann's normal approximation). 0: no interval at this level.
+    """
+    if not m or not n:
+        return 0
+    if m * n > EXACT_LIMIT:
+        z = statistics.NormalDist().inv_cdf(1 - tail)
+        return max(0, math.floor(m * n / 2 - z * math.sqrt(m * n * (m + n + 1) / 12) + 0.5))
+    total, cumulative, k = math.comb(m + n, m), 0, 0
+    for count in u_distribution(m, n):
+        cumulative += count
+        if cumulative > tail * total:
+            break
+        k += 1
+    return min(k, (m * n + 1) // 2)
+
+
+@dataclass(frozen=True)
+class ShiftInterval:
+    """How much slower ``x`` is than ``y`` (negative: faster): a point estimate and an interval."""
+
+    estimate: float  # Hodges-Lehmann: the median of all m * n differences x_i - y_j
+    low: float
+    high: float
+    confidence: float  # two-sided, at least this (exact without ties)
+
+    def inside(self, margin: float) -> bool:
+        """The whole interval lies strictly within plus or minus ``margin``."""
+        return -margin < self.low and self.high < margin
+
+    def describe(self) -> str:
+        return (f"gap {self.estimate * 1000:+.2f} ms (Hodges-Lehmann), {self.confidence:.1%} interval "
+                f"[{self.low * 1000:+.2f}, {self.high * 1000:+.2f}] ms")
+
+
+def shift_interval(x: Sequence[float], y: Sequence[float], tail: float) -> ShiftInterval | None:
+    """The Hodges-Lehmann shift of ``x`` against ``y`` with its rank interval, each end wrong at most ``tail``.
+
+    The interval is every shift the two-sided Mann-Whitney test at level ``2 * tail`` would not
+    reject: between the k-th smallest and the k-th largest pairwise difference (k from
+    :func:`interval_rank`). None when the samples are too small for that level.
+    """
+    k = interval_rank(len(x), len(y), tail)
+    if k < 1:
+        return None
+    differences = sorted(a - b for a in x for b in y)
+    return ShiftInterval(statistics.median(differences), differences[k - 1], differences[-k], 1 - 2 * tail)
+
+
 def schedule(known: int, unknown: int) -> list[str]:
     """The order to send ``known`` wrong-password and ``unknown`` unknown-user logins: evenly interleaved.
 
@@ -143,6 +204,23 @@ def checkpoints(order: Sequence[str], alpha: float = ALPHA, max_looks: int = MAX
     return [], alpha
 
 
+def equivalence_looks(order: Sequence[str], beta: float = BETA) -> tuple[list[int], float]:
+    """The request counts after which to try the equivalence stop, and each end's tail level at those looks.
+
+    A look after every wrong-password sample (the scarce kind, which the interval's width depends
+    on) and at the end of the series; one where no interval exists at ``beta / looks`` is dropped,
+    and the level recomputed, as :func:`checkpoints` does.
+    """
+    looks = sorted({i + 1 for i, kind in enumerate(order) if kind == "known"} | ({len(order)} if order else set()))
+    while looks:
+        tail = beta / len(looks)
+        usable = [c for c in looks if interval_rank(order[:c].count("known"), order[:c].count("unknown"), tail)]
+        if usable == looks:
+            return looks, tail
+        looks = usable
+    return [], beta
+
+
 @dataclass
 class Decision:
     """Where a sequential timing test ended, with the numbers a report shows."""
@@ -153,6 +231,8 @@ class Decision:
     p_value: float | None
     level: float
     reason: str
+    interval: ShiftInterval | None = None
+    error_levels: str = ""
 
     @property
     def known_median(self) -> float | None:
@@ -169,9 +249,11 @@ class Decision:
             return "n/a" if value is None else f"{value * 1000:.2f} ms"
 
         p = "not computed" if self.p_value is None else f"{self.p_value:.2g}"
+        gap = f"; {self.interval.describe()}" if self.interval is not None else ""
+        levels = f"; {self.error_levels}" if self.error_levels else ""
         return (f"median {ms(self.known_median)} over {len(self.known)} wrong-password logins, "
                 f"{ms(self.unknown_median)} over {len(self.unknown)} unknown-user logins; "
-                f"Mann-Whitney U p = {p} (level {self.level:.2g})")
+                f"Mann-Whitney U p = {p} (level {self.level:.2g}){gap}{levels}")
 
 
 @dataclass
@@ -182,15 +264,19 @@ class SequentialTest:
     unknown_planned: int
     min_gap: float = 0.001  # seconds: a smaller gap between medians is no finding, however significant
     alpha: float = ALPHA
+    beta: float = BETA
     order: list[str] = field(init=False)
     looks: list[int] = field(init=False)
     level: float = field(init=False)
+    equivalence: list[int] = field(init=False)  # the looks of the equivalence stop
+    tail: float = field(init=False)  # each end of an equivalence interval is wrong at most this often
     known: list[float] = field(default_factory=list, init=False)
     unknown: list[float] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.order = schedule(self.known_planned, self.unknown_planned)
         self.looks, self.level = checkpoints(self.order, self.alpha)
+        self.equivalence, self.tail = equivalence_looks(self.order, self.beta)
 
     @property
     def can_conclude(self) -> bool:
@@ -204,37 +290,70 @@ class SequentialTest:
         """What to send next: ``known``, ``unknown``, or None when the series is complete."""
         return self.order[self.sent] if self.sent < len(self.order) else None
 
+    def error_levels(self) -> str:
+        """The error levels of the whole plan, for the reason: false alarms, and real gaps passed as none."""
+        def looks(count: int) -> str:
+            return f"{count} look{'s' if count != 1 else ''}"
+
+        text = f"error levels: false alarm at most {self.alpha:.0%} ({looks(len(self.looks))} at {self.level:.2g})"
+        if self.equivalence:
+            text += (f", a real gap of {self.min_gap * 1000:g} ms passed as none at most {self.beta:.0%} "
+                     f"({looks(len(self.equivalence))}, {1 - 2 * self.tail:.1%} intervals)")
+        return text
+
+    def interval(self) -> ShiftInterval | None:
+        """The gap (wrong password minus unknown user) so far, at the equivalence looks' level."""
+        return shift_interval(self.known, self.unknown, self.tail) if self.known and self.unknown else None
+
     def add(self, kind: str, seconds: float) -> Decision | None:
-        """Record one sample; a :class:`Decision` once a checkpoint settles it or the series ends."""
+        """Record one sample; a :class:`Decision` once a look settles it or the series ends."""
         (self.known if kind == "known" else self.unknown).append(seconds)
-        if self.sent in self.looks:
-            return self.look(final=self.sent == self.looks[-1])
+        if self.sent in self.looks or self.sent in self.equivalence or self.sent >= len(self.order):
+            return self.look(final=self.sent >= len(self.order))
         return None
 
     def look(self, *, final: bool = True, why_stopped: str = "") -> Decision | None:
-        """Test what has been gathered. Not final: a decision only for a clear leak or clear futility."""
+        """Test what has been gathered. Not final: a decision only for a clear leak, a clear equivalence or futility.
+
+        The equivalence stop counts only at its planned looks; a series cut short (``why_stopped``)
+        still shows its interval, but is judged as before.
+        """
         known, unknown = list(self.known), list(self.unknown)
-        if smallest_p(len(known), len(unknown)) >= self.level:
-            if not final:
-                return None
-            reason = (f"{why_stopped}too few samples to conclude: {len(known)} wrong-password and {len(unknown)} "
-                      f"unknown-user logins cannot reach p < {self.level:.2g} even if every one of one kind "
-                      f"were slower than every one of the other")
-            return Decision("inconclusive", known, unknown, None, self.level, reason)
-        result = mann_whitney(known, unknown)
-        gap = abs(statistics.median(known) - statistics.median(unknown))
-        if result.p_value < self.level and gap >= self.min_gap:
+        interval = self.interval()
+        levels = self.error_levels()
+
+        def decide(outcome: str, p_value: float | None, reason: str) -> Decision:
+            return Decision(outcome, known, unknown, p_value, self.level, why_stopped + reason, interval, levels)
+
+        leak_look = final or self.sent in self.looks
+        testable = smallest_p(len(known), len(unknown)) < self.level
+        result = mann_whitney(known, unknown) if known and unknown else None
+        gap = abs(statistics.median(known) - statistics.median(unknown)) if known and unknown else 0.0
+        if leak_look and testable and result is not None and result.p_value < self.level and gap >= self.min_gap:
             faster = "unknown users" if statistics.median(unknown) < statistics.median(known) else "wrong passwords"
-            reason = (f"{why_stopped}{faster} answer measurably faster: the medians differ by {gap * 1000:.2f} ms "
-                      f"(at least {self.min_gap * 1000:g} ms counts)")
-            return Decision("leak", known, unknown, result.p_value, self.level, reason)
-        half_way = self.sent * 2 >= len(self.order)
-        if not final and not (half_way and result.p_value > FUTILITY_P):
-            return None
-        if result.p_value < self.level:
-            reason = (f"{why_stopped}the medians differ by only {gap * 1000:.2f} ms, below the "
-                      f"{self.min_gap * 1000:g} ms that counts as a leak, though the difference is significant")
-        else:
-            stop = "" if final else " (stopped early: no difference is building up)"
-            reason = f"{why_stopped}no timing difference{stop}"
-        return Decision("no-leak", known, unknown, result.p_value, self.level, reason)
+            return decide("leak", result.p_value, f"{faster} answer measurably faster: the medians differ by "
+                                                  f"{gap * 1000:.2f} ms (at least {self.min_gap * 1000:g} ms counts)")
+        p_value = result.p_value if result is not None and testable else None
+        planned = self.sent in self.equivalence and not why_stopped
+        if planned and interval is not None and interval.inside(self.min_gap):
+            early = "" if self.sent >= len(self.order) else f" (stopped early, after {self.sent} of {len(self.order)})"
+            return decide("no-leak", p_value, f"no timing difference of {self.min_gap * 1000:g} ms: the interval of "
+                                              f"the gap lies inside ±{self.min_gap * 1000:g} ms{early}")
+        if not final:
+            half_way = self.sent * 2 >= len(self.order)
+            if not (self.sent in self.looks and testable and half_way and p_value is not None
+                    and p_value > FUTILITY_P):
+                return None
+        if not testable:
+            return decide("inconclusive", None, f"too few samples to conclude: {len(known)} wrong-password and "
+                                                f"{len(unknown)} unknown-user logins cannot reach p < "
+                                                f"{self.level:.2g} even if every one of one kind were slower "
+                                                f"than every one of the other")
+        unsettled = "" if interval is not None and interval.inside(self.min_gap) else (
+            f"; its interval does not rule out a gap of {self.min_gap * 1000:g} ms")
+        if p_value is not None and p_value < self.level:
+            return decide("no-leak", p_value, f"the medians differ by only {gap * 1000:.2f} ms, below the "
+                                              f"{self.min_gap * 1000:g} ms that counts as a leak, though the "
+                                              f"difference is significant")
+        stop = "" if final else f" (stopped early: no difference is building up, p > {FUTILITY_P:g} after {self.sent})"
+        return decide("no-leak", p_value, f"no timing difference found{stop}{unsettled}")

@@ -24,8 +24,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from .client import TargetClient
-from .profile import Profile
+from ..http.client import TargetClient
+from ..profile import Profile
 
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 NUMERIC_DATES = ("iat", "exp", "nbf")
@@ -208,8 +208,17 @@ class VerificationKey:
     source: str
 
 
+# The JWS signing algorithms registered by RFC 7518 §3.1 (less none) and RFC 8037 (EdDSA).
+REGISTERED_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512",
+                         "PS256", "PS384", "PS512", "EdDSA")
+
+
 def _algorithms(profile: Profile) -> tuple[str, ...]:
-    return tuple(a for a in (profile.token.algorithms or []) if a.lower() != "none")
+    """The profile's allow-list; unstated, every registered signing algorithm (pyjwt still refuses a key
+    of the wrong type for an algorithm, so an HMAC check with a public key cannot happen)."""
+    if profile.token.algorithms is None:
+        return REGISTERED_ALGORITHMS
+    return tuple(a for a in profile.token.algorithms if a.lower() != "none")
 
 
 def verification_keys(profile: Profile, client: TargetClient, token: Jwt) -> list[VerificationKey]:

@@ -99,25 +99,40 @@ def signature_stripped(token: Jwt) -> list[ForgedToken]:
     ]
 
 
+# What an administrator's value of each role-like claim looks like, for a claim the token leaves null
+# or out: a forgery must change the payload for real, or the server's acceptance proves nothing.
+ROLE_LISTS = ("roles", "groups", "permissions", "authorities", "scopes")
+ROLE_TEXTS = ("role", "scope")
+ADMIN_FLAGS = ("admin", "is_admin", "isAdmin", "is_superuser", "is_staff", "admin_access")
+ADMIN_ROLES = ["ROLE_ADMIN", "ROLE_SUPER_ADMIN", "admin"]
+
+
 def escalated_roles(payload: dict[str, Any]) -> dict[str, Any]:
-    """The payload with every role-like claim raised to an administrator's."""
+    """The payload with every role-like claim raised to an administrator's.
+
+    A list gains the administrator roles, a text gains them as words, and a claim that is null (a
+    CMS user without a role), an object or a number is replaced by a real administrator value: a
+    claim marked as raised is always edited. When no role-like claim is there, ``roles`` and
+    ``is_admin`` are added; the result always differs from ``payload``.
+    """
     raised = dict(payload)
-    changed = False
-    for name in ("roles", "role", "scope", "scopes", "groups", "permissions", "authorities"):
+    for name in (*ROLE_LISTS, *ROLE_TEXTS):
         if name not in raised:
             continue
         value = raised[name]
         if isinstance(value, list):
-            raised[name] = [*value, "ROLE_SUPER_ADMIN", "admin"]
-        elif isinstance(value, str):
-            raised[name] = f"{value} admin ROLE_SUPER_ADMIN".strip()
-        changed = True
-    for name in ("admin", "is_admin", "isAdmin", "is_superuser", "is_staff"):
+            raised[name] = [*value, *(r for r in ADMIN_ROLES if r not in value)]
+        elif isinstance(value, str) and value.strip():
+            raised[name] = f"{value} admin ROLE_SUPER_ADMIN"
+        else:  # null, empty, an object or a number: set a real administrator value
+            raised[name] = list(ADMIN_ROLES) if name in ROLE_LISTS else "admin"
+    for name in ADMIN_FLAGS:
         if name in raised:
             raised[name] = True
-            changed = True
-    if not changed:
-        raised.update({"roles": ["ROLE_SUPER_ADMIN", "admin"], "is_admin": True})
+    if raised == payload:
+        roles = payload.get("roles")  # a list already holding every admin role: they are added once more
+        raised.update({"roles": [*roles, *ADMIN_ROLES] if isinstance(roles, list) else list(ADMIN_ROLES),
+                       "is_admin": True})
     return raised
 
 
@@ -141,19 +156,36 @@ def swapped_identity(value: Any, other: str | None) -> Any:
     return f"admin@{text.rsplit('@', 1)[1]}" if "@" in text and not text.startswith("admin@") else "root"
 
 
+def changed_claims(original: dict[str, Any], forged: dict[str, Any]) -> list[str]:
+    """The claims whose value differs between two payloads (added and removed ones included)."""
+    missing = object()
+    return sorted(k for k in {*original, *forged} if original.get(k, missing) != forged.get(k, missing))
+
+
 def payload_tampered(token: Jwt, *, identity_claim: str | None, other_identity: str | None) -> list[ForgedToken]:
-    """The original header and signature over a changed payload: more rights, or someone else."""
+    """The original header and signature over a changed payload: more rights, or someone else.
+
+    Every variant's payload really differs from the token's (its label names the claims that
+    changed); one that would not is never built, so a server accepting it proves a forgery.
+    """
     forged = []
     raised = escalated_roles(token.payload)
-    changed = sorted(k for k in raised if raised.get(k) != token.payload.get(k))
-    forged.append(ForgedToken(f"role escalation ({', '.join(changed)} changed), original header and signature",
-                              assemble(token.segments[0], raised, token.segments[2])))
+    changed = changed_claims(token.payload, raised)
+    if changed:
+        forged.append(ForgedToken(f"role escalation ({', '.join(changed)} changed), original header and signature",
+                                  assemble(token.segments[0], raised, token.segments[2])))
     claim = identity_claim_of(token.payload, identity_claim)
     if claim is not None:
         swapped = {**token.payload, claim: swapped_identity(token.payload[claim], other_identity)}
-        forged.append(ForgedToken(f"identity swapped ({claim} names another user), original header and signature",
-                                  assemble(token.segments[0], swapped, token.segments[2])))
-    return forged
+        if changed_claims(token.payload, swapped):
+            forged.append(ForgedToken(f"identity swapped ({claim} names another user), original header and "
+                                      f"signature", assemble(token.segments[0], swapped, token.segments[2])))
+    return [f for f in forged if not same_token(f.token, token.raw)]
+
+
+def same_token(forged: str, original: str) -> bool:
+    """True when a forgery carries the original header and payload (and signature): it forges nothing."""
+    return forged.split(".")[:3] == original.split(".")[:3]
 
 
 def key_confusion(token: Jwt, public_key_pem: bytes) -> list[ForgedToken]:

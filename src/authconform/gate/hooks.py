@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
+from ..checks import catalogue
+from ..report import summary
+from ..run import Run, UsageProblem
 from . import baseline as baseline_module
-from . import evidence, summary, waivers
-from .checks import catalogue
-from .run import Run, UsageProblem
+from . import evidence, waivers
 
 
 def add_options(group: Any) -> None:

@@ -13,9 +13,9 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .client import Answer, TargetClient
-from .pointer import MISSING, resolve
-from .profile import Profile
+from ..http.client import Answer, TargetClient
+from ..pointer import MISSING, resolve
+from ..profile import Profile
 
 _UNSET: Any = object()
 

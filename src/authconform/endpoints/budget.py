@@ -2,7 +2,9 @@
 
 Real deployments lock accounts (Invoice Ninja after 5 failures a minute, Chamilo after 10), and a
 harness that locks a production account is worse than none. Every suite spends from the same
-budget, so the profile's ``limits.max_failed_logins`` holds whatever runs.
+budget, so the profile's ``limits.max_failed_logins`` holds whatever runs. An account may have its
+own budget (``accounts.<role>.max_failed_logins``): the throwaway lockout account must be allowed
+past the server's lock while the valid account stays well under it.
 """
 
 from __future__ import annotations
@@ -16,19 +18,31 @@ class BudgetExhausted(Exception):
 
 
 class FailedLoginBudget:
-    def __init__(self, limit: int, accounts: dict[str, str]):
-        """``accounts`` maps each profile account's identity to its role (valid, disabled, ...)."""
+    def __init__(self, limit: int, accounts: dict[str, str], limits: dict[str, int] | None = None):
+        """``accounts`` maps each profile account's identity to its role (valid, disabled, ...);
+        ``limits`` maps a role to its own budget (``accounts.<role>.max_failed_logins``), and every
+        other account gets ``limit`` (``limits.max_failed_logins``)."""
         self.limit = limit
         self._roles = {identity.lower(): role for identity, role in accounts.items()}
+        self._limits = dict(limits or {})
         self._spent: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def role_of(self, identity: object) -> str | None:
         return self._roles.get(identity.lower()) if isinstance(identity, str) else None
 
+    def limit_of(self, identity: str) -> int:
+        """The budget of the account with ``identity``: its own, else ``limits.max_failed_logins``."""
+        return self._limits.get(self.role_of(identity) or "", self.limit)
+
+    def source_of(self, identity: str) -> str:
+        """The profile field that sets this account's budget, for reasons and findings."""
+        role = self.role_of(identity)
+        return f"accounts.{role}.max_failed_logins" if role in self._limits else "limits.max_failed_logins"
+
     def remaining(self, identity: str) -> int:
         with self._lock:
-            return self.limit - self._spent[identity.lower()]
+            return self.limit_of(identity) - self._spent[identity.lower()]
 
     def spend(self, identity: object, count: int = 1) -> None:
         """Reserve ``count`` failed logins for ``identity``; raise if that would exceed the limit.
@@ -41,10 +55,11 @@ class FailedLoginBudget:
         assert isinstance(identity, str)
         with self._lock:
             key = identity.lower()
-            if self._spent[key] + count > self.limit:
+            limit = self.limit_of(identity)
+            if self._spent[key] + count > limit:
                 raise BudgetExhausted(
                     f"failed-login budget for the {role} account is spent "
-                    f"({self._spent[key]} of limits.max_failed_logins={self.limit})"
+                    f"({self._spent[key]} of {self.source_of(identity)}={limit})"
                 )
             self._spent[key] += count
 

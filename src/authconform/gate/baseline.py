@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .run import UsageProblem
+from ..run import UsageProblem
 
 FAILING = ("failed", "error", "waived")  # a waived failure was a failure: it is known, not new
 

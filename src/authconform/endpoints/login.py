@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..http.client import Answer, TargetClient
+from ..pointer import MISSING, resolve
+from ..profile import Account, Profile
 from .budget import FailedLoginBudget
-from .client import Answer, TargetClient
-from .pointer import MISSING, resolve
-from .profile import Account, Profile
 
 _UNSET: Any = object()
 

@@ -1,0 +1,4 @@
+"""Statistical and pattern probes the security suite runs: login timing and error-body leaks.
+
+May import: http/.
+"""
