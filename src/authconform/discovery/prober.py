@@ -1,6 +1,6 @@
 """Every request discovery sends goes through :class:`Prober`, so the cap and redaction always apply.
 
-It wraps the harness's own :class:`~authconform.client.TargetClient` (no cookies, no redirects
+It wraps the harness's own :class:`~authconform.http.client.TargetClient` (no cookies, no redirects
 followed, a body cap, a whole-request timeout) and keeps the findings a later run should expect.
 """
 
