@@ -38,11 +38,20 @@ def pytest_arguments(args: argparse.Namespace, profile: str) -> list[str]:
     if args.k:
         argv += ["-k", args.k]
     argv += _selection_arguments(args)
+    argv += _gate_arguments(args)
     for defect in args.defect:
         argv += ["--defect", defect]
     for option in args.target_option:
         argv += ["--target-option", option]
     return argv + list(args.pytest_args)
+
+
+def _gate_arguments(args: argparse.Namespace) -> list[str]:
+    """``--waivers``, ``--baseline``, ``--bundle``, ``--sign-key``: passed on to the plugin as given."""
+    argv = [part for option, value in (("--waivers", args.waivers), ("--baseline", args.baseline),
+                                       ("--sign-key", args.sign_key)) if value for part in (option, value)]
+    return argv + [flag for flag, on in (("--bundle", args.bundle), ("--allow-stale-waivers",
+                                                                    args.allow_stale_waivers)) if on]
 
 
 def _selection_arguments(args: argparse.Namespace) -> list[str]:
@@ -98,7 +107,7 @@ def run_several(args: argparse.Namespace, profiles: list[str]) -> int:
         argv += [flag for flag, on in (("--insecure", args.insecure), ("--slow", args.slow)) if on]
         for option, value in (("--base-url", args.base_url), ("--rps", args.rps), ("-k", args.k)):
             argv += [option, str(value)] if value is not None else []
-        argv += _selection_arguments(args)
+        argv += _selection_arguments(args) + _gate_arguments(args)
         for defect in common_defects + own_defects[name]:
             argv += ["--defect", defect]
         for option in args.target_option:
@@ -137,6 +146,25 @@ def command_compare(args: argparse.Namespace) -> int:
     print(compare.terminal_text(comparison))
     print(f"matrix: {files['html']} ({files['markdown'].name}, {files['json'].name} beside it)")
     return comparison.exit_code()
+
+
+def command_verify(args: argparse.Namespace) -> int:
+    """Check an evidence bundle: every hash and the signature; exit 0, or 1 naming what changed."""
+    from .gate import evidence
+    from .run import UsageProblem
+
+    try:
+        result = evidence.verify(args.bundle, args.public_key)
+    except UsageProblem as exc:
+        print(f"authconform verify: {exc}", file=sys.stderr)
+        return 2
+    for note in result.notes:
+        print(f"note: {note}")
+    for problem in result.problems:
+        print(f"CHANGED {problem}")
+    print(f"{args.bundle}: " + ("verified: every file matches the manifest" if result.ok
+                                 else f"NOT verified: {len(result.problems)} problem(s)"))
+    return 0 if result.ok else 1
 
 
 def command_list(args: argparse.Namespace) -> int:
@@ -247,6 +275,10 @@ limits:
 
 
 def command_init(args: argparse.Namespace) -> int:
+    if args.discover:
+        from .discovery import command_discover
+
+        return command_discover(args)
     path = Path(args.output or f"{args.name}.yaml")
     if path.exists() and not args.force:
         print(f"authconform init: {path} exists (use --force to overwrite)", file=sys.stderr)
@@ -283,6 +315,14 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--report-dir", help="where to write the report files")
     run.add_argument("--defect", action="append", default=[], help="embedded target: switch on a defect")
     run.add_argument("--target-option", action="append", default=[], help="embedded target: NAME=VALUE")
+    run.add_argument("--waivers", metavar="FILE", help="accepted failures (YAML): reported as waived; an expired or "
+                                                       "stale waiver fails the run")
+    run.add_argument("--allow-stale-waivers", action="store_true",
+                     help="do not fail on a waiver whose checks pass now")
+    run.add_argument("--baseline", metavar="PATH", help="summary.json or report folder of an earlier run of the same "
+                                                        "profile: fail only on new failures")
+    run.add_argument("--bundle", action="store_true", help="also write <report-dir>/evidence.zip")
+    run.add_argument("--sign-key", metavar="PEM", help="Ed25519 private key signing the bundle (implies --bundle)")
     run.add_argument("pytest_args", nargs="*", help="extra pytest arguments, after --")
     run.set_defaults(handler=command_run)
 
@@ -292,6 +332,12 @@ def parser() -> argparse.ArgumentParser:
     comparing.add_argument("--output", help="folder for compare.html, compare.md and compare.json "
                                             "(default reports/compare-<UTC time>)")
     comparing.set_defaults(handler=command_compare)
+
+    verifying = commands.add_parser("verify", help="check an evidence bundle's hashes and signature "
+                                                   "(exit 1 naming what changed)")
+    verifying.add_argument("bundle", help="an evidence.zip written by authconform run --bundle")
+    verifying.add_argument("--public-key", metavar="PEM", help="the signer's Ed25519 public key (PEM)")
+    verifying.set_defaults(handler=command_verify)
 
     listing = commands.add_parser("list", help="print the check catalogue")
     listing.add_argument("--format", choices=("table", "markdown", "json"), default="table")
@@ -311,6 +357,18 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("--name", default="my-api")
     init.add_argument("--output")
     init.add_argument("--force", action="store_true")
+    init.add_argument("--out", dest="output", help="same as --output")
+    init.add_argument("--discover", metavar="URL", help="discover the profile from the server at URL, with one "
+                                                        "test account (at most 150 requests, 2 failed logins)")
+    init.add_argument("--identity", help="--discover: the test account's identity (username or e-mail)")
+    init.add_argument("--password-env", help="--discover: the environment variable holding its password")
+    init.add_argument("--header", action="append", default=[],
+                      help="--discover: 'Name: value' the server needs (repeatable); written as ${NAME}")
+    init.add_argument("--protected", help="--discover: a path the token opens (else found)")
+    init.add_argument("--max-requests", type=int, default=150, help="--discover: the request cap")
+    init.add_argument("--rps", type=float, default=10, help="--discover: requests per second (0: unpaced)")
+    init.add_argument("--timeout", type=float, default=10, help="--discover: seconds per request")
+    init.add_argument("--insecure", action="store_true", help="--discover: do not verify TLS certificates")
     init.set_defaults(handler=command_init)
     return top
 

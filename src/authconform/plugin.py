@@ -17,6 +17,7 @@ from .checks import MARKER, check_of
 from .endpoints.budget import BudgetExhausted
 from .endpoints.login import Login, LoginFailed, Session
 from .expect import Finding
+from .gate import hooks as gate
 from .http.client import TargetClient
 from .openapi.libraries import leave_unrewritten
 from .profile import Profile, ProfileError
@@ -50,6 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="only the checks whose ID matches this glob, e.g. 'ACCESS-*' (repeatable)")
     group.addoption("--skip-check", action="append", default=[], metavar="GLOB",
                     help="leave out the checks whose ID matches this glob (repeatable)")
+    gate.add_options(group)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -79,6 +81,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except (ProfileError, UsageProblem) as exc:
         pytest.exit(f"authconform: {exc}", returncode=summary.EXIT_USAGE)
     config.stash[RUN] = run
+    try:
+        gate.configure(config, run)
+    except (ProfileError, UsageProblem) as exc:
+        run.close()
+        pytest.exit(f"authconform: {exc}", returncode=summary.EXIT_USAGE)
     run.selection = {"keyword": config.getoption("keyword", "") or None, "check": config.getoption("check"),
                      "skip_check": config.getoption("skip_check")}
     LAST_RUN["run"] = run
@@ -300,6 +307,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
              ("area", info.area), ("title", info.title)]
         )
     _redact_report(report, call, run)
+    if info is not None:
+        gate.waive_if_waived(item, report, info.id, run)
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         exchanges, shared = html_report.exchanges_for(item, run)
         report.user_properties.append(("exchanges", len(exchanges)))
@@ -357,8 +366,9 @@ class Bookkeeper:
             outcome = "error" if report.when == "setup" and report.failed else report.outcome
             results[report.nodeid] = Result(
                 check=props["check_id"], title=props.get("title", ""), severity=props["severity"],
-                requirement=props["requirement"], area=props["area"], outcome=outcome,
+                requirement=props["requirement"], area=props["area"], outcome=gate.outcome_of(report, outcome),
                 reason=_reason(report) or str(props.get("note", "")), nodeid=report.nodeid, duration=report.duration,
+                waiver=gate.waiver_of(report),
             )
         elif report.when == "teardown" and report.failed and report.nodeid in results:
             results[report.nodeid].outcome = "error"
@@ -413,8 +423,13 @@ class Bookkeeper:
         """The terminal ends with the verdict: after pytest's own summary line, so CI logs show it last."""
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         nothing = not self.run.results and not self.run.unreachable and not self.run.broken
-        if hasattr(config, "workerinput") or reporter is None or nothing:
+        if hasattr(config, "workerinput"):
+            return
+        bundle = gate.write_bundle(config, self.run)  # after pytest-html and junitxml wrote their files
+        if reporter is None or nothing:
             return
         reporter.section("authconform", bold=True)
         for text, markup in summary.terminal_lines(self.run):
             reporter.write_line(text, **markup)
+        if bundle is not None:
+            reporter.write_line(f"evidence  {bundle}", bold=True)

@@ -41,6 +41,7 @@ class Result:
     reason: str
     nodeid: str
     duration: float
+    waiver: dict[str, Any] | None = None  # the waiver entry behind a ``waived`` outcome (authconform.waivers)
 
 
 @dataclass
@@ -62,6 +63,10 @@ class Run:
     # checks left out by -k, --check or --skip-check, by node ID: reported, never counted as passed
     not_selected: dict[str, Result] = field(default_factory=dict)
     selection: dict[str, Any] = field(default_factory=dict)  # the -k expression and the ID globs, for the report
+    waivers: list[Any] = field(default_factory=list)  # authconform.waivers.Waiver entries of --waivers
+    waivers_file: str | None = None
+    allow_stale_waivers: bool = False
+    baseline: Any = None  # an authconform.baseline.Baseline: the gate fails only on new failures
 
     @property
     def gate_severities(self) -> set[str]:

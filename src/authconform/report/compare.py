@@ -22,8 +22,9 @@ from typing import Any
 from .. import __version__
 from .requirements import references
 
-FAILING = ("failed", "error")
-SYMBOLS = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skip", "not_selected": "n/s", None: "·"}
+FAILING = ("failed", "error", "waived")  # a waived failure is still a failure
+SYMBOLS = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "waived": "waived", "skipped": "skip",
+           "not_selected": "n/s", None: "·"}
 SEVERITY_ORDER = {"must": 0, "should": 1, "may": 2}
 
 

@@ -27,12 +27,12 @@ from .. import __version__
 from ..checks import AREAS, SEVERITIES
 from ..http.exchanges import Exchange
 from ..run import Result, Run
-from . import summary
+from . import remediation, summary
 from . import summary as summary_module  # the hook below has a parameter named summary
 from .requirements import references
 
 CSS = Path(__file__).with_name("report.css")
-OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "error": "error", "skipped": "skipped",
+OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "error": "error", "waived": "waived", "skipped": "skipped",
                   "not_selected": "not selected"}
 REASON_CHARS = 1500
 FAILING_NAMED = 6  # failing check IDs named in a summary table cell before "and N more"
@@ -92,7 +92,7 @@ def plain_reason(report: Any) -> str:
 
 
 def verdict_class(run: Run) -> str:
-    if run.unreachable or summary.gate_failures(run):
+    if run.unreachable or summary.gate_failures(run) or summary.waiver_problems(run):
         return "ac-verdict-fail"
     return "ac-verdict-warn" if summary.warnings(run) else "ac-verdict-pass"
 
@@ -205,6 +205,35 @@ def profile_html(run: Run) -> str:
             f"<pre class='ac-body' id='profile'>{_esc(shown)}</pre></details>")
 
 
+def gate_notes_html(run: Run) -> str:
+    """Waiver problems (each fails the run) and the baseline the gate compared with."""
+    parts = [f"<p class='ac-waiver-problem'><b>Waiver problem:</b> {_esc(p.text())}</p>"
+             for p in summary.waiver_problems(run)]
+    if run.baseline is not None:
+        new = [r.check for r in summary.gate_failures(run)]
+        known = [r.check for r in summary.known_failures(run)]
+        parts.append(f"<p class='ac-baseline'><b>Baseline</b> {_esc(run.baseline.source)}: the gate fails only on new "
+                     f"failures. New: {_esc(', '.join(new) or 'none')}. Known (failed in the baseline too, still "
+                     f"shown): {_esc(', '.join(known) or 'none')}.</p>")
+    return "".join(parts)
+
+
+def remediation_html(check_id: str) -> str:
+    """The "how to fix" text shown under a failed (or waived) check."""
+    found = remediation.for_check(check_id)
+    if found is None:
+        return ""
+    return (f"<div class='ac-remediation'><b>How to fix:</b> {_esc(found.fix)}"
+            f"<br><span class='ac-frameworks'><b>Frameworks:</b> {_esc(found.frameworks)}</span></div>")
+
+
+def waiver_html(props: dict[str, Any]) -> str:
+    ticket = f", ticket {_esc(props['waiver_ticket'])}" if props.get("waiver_ticket") else ""
+    return (f"<div class='ac-waiver'><b>Waived</b> until {_esc(props.get('waiver_expires'))}{ticket}: "
+            f"{_esc(props.get('waiver_reason'))} <span class='ac-muted'>({_esc(props.get('waiver_entry'))})</span>"
+            f"</div>")
+
+
 def not_selected_html(run: Run) -> str:
     """The checks left out by -k, --check or --skip-check: named, so nobody reads them as passed."""
     if not run.not_selected:
@@ -262,6 +291,7 @@ class ReportHooks:
             + outcome_table(results, "severity", list(SEVERITIES), "Checks by severity", run)
             + f"<p class='ac-muted ac-counts'>{_esc(counts)}; files beside this report: summary.json, junit.xml</p>"
             + not_selected_html(run)
+            + gate_notes_html(run)
             + "</div>"
         )
         summary.append(GUIDE)
@@ -296,7 +326,18 @@ class ReportHooks:
         warn = ""
         if report.outcome == "failed" and severity not in self.run.gate_severities:
             warn = "<span class='ac-warn'>warning</span> "
+        elif report.failed and self.run.baseline is not None and severity in self.run.gate_severities:
+            known = self.run.baseline.knows(props["check_id"])
+            warn = ("<span class='ac-known'>known (baseline)</span> " if known
+                    else "<span class='ac-new'>new failure</span> ")
         reason_html = warn + _esc(reason) if reason else "<span class='ac-muted'>—</span>"
+        if props.get("outcome") == "waived":
+            # pytest-html files the row by the cell's text (XFailed: its "Expected failures" filter); the
+            # style sheet shows it as "Waived", in the waived colour
+            result_cell = '<td class="col-result ac-waived">XFailed</td>'
+            reason_html += waiver_html(props)
+        if report.failed or props.get("outcome") == "waived":
+            reason_html += remediation_html(props["check_id"])
         cells[:] = [
             result_cell,
             f'<td class="col-testId">{_esc(props["check_id"])}</td>',

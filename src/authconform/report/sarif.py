@@ -19,7 +19,7 @@ from .. import __version__
 from ..checks import SEVERITIES
 from ..http.exchanges import Exchange
 from ..run import Result, Run
-from . import summary
+from . import remediation, summary
 from .requirements import docs_url, references
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -43,6 +43,9 @@ def _rule(result: Result) -> dict[str, Any]:
     text = f"{result.title} Requirement: {result.requirement}."
     markdown = f"**{result.title}**\n\nRequirement: " + "; ".join(
         f"[{r.text}]({r.url})" if r.url else r.text for r in refs)
+    if fix := remediation.for_check(result.check):  # the rule's help says how to fix it
+        text += f"\nHow to fix: {fix.as_text()}"
+        markdown += f"\n\n**How to fix:** {fix.as_markdown()}"
     tags = ["authconform", result.area, result.severity]
     properties: dict[str, Any] = {"severity": result.severity, "requirement": result.requirement,
                                   "area": result.area}
@@ -61,6 +64,15 @@ def _rule(result: Result) -> dict[str, Any]:
     if linked:
         rule["helpUri"] = linked[0].url
     return rule
+
+
+def _suppression(result: Result) -> dict[str, Any]:
+    waiver = result.waiver or {}
+    ticket = f", ticket {waiver['ticket']}" if waiver.get("ticket") else ""
+    return {"kind": "external", "status": "accepted",
+            "justification": f"{waiver.get('reason', 'waived')} (waived until {waiver.get('expires')}{ticket}; "
+                             f"{waiver.get('entry')})",
+            "properties": {k: waiver.get(k) for k in ("expires", "ticket", "entry")}}
 
 
 def _headers(pairs: list[list[str]]) -> dict[str, str]:
@@ -125,7 +137,7 @@ def build(run: Run) -> dict[str, Any]:
                 "logicalLocations": [{"fullyQualifiedName": target, "kind": "resource"}]}
     findings = []
     for result in results:
-        if result.outcome not in ("failed", "error"):
+        if result.outcome not in ("failed", "error", "waived"):
             continue
         message = run.redactor.text(result.reason) or f"{result.check} {result.outcome}"
         finding: dict[str, Any] = {
@@ -133,11 +145,16 @@ def build(run: Run) -> dict[str, Any]:
             "ruleIndex": index[result.check],
             "level": level(result.severity),
             "kind": "fail",
-            "message": {"text": message if result.outcome == "failed" else f"the check itself broke: {message}"},
+            "message": {"text": message if result.outcome != "error" else f"the check itself broke: {message}"},
             "locations": [location],
             "partialFingerprints": {"authconformCheck/v1": f"{run.profile.name}/{result.check}"},
             "properties": {"outcome": result.outcome, "severity": result.severity, "test": result.nodeid},
         }
+        if run.baseline is not None:  # SARIF's own word for "new since the baseline run"
+            finding["baselineState"] = "unchanged" if run.baseline.knows(result.check) else "new"
+        if result.outcome == "waived":  # reported, but suppressed: dashboards show it as accepted, not fixed
+            finding["properties"]["outcome"] = "waived"
+            finding["suppressions"] = [_suppression(result)]
         exchanges = run.recorder.for_test(result.nodeid)
         if exchanges:
             finding.update(_web(exchanges[-1], run))

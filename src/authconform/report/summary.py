@@ -6,6 +6,7 @@ here too, so ``authconform run`` and plain ``pytest --profile`` agree.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections import Counter
@@ -13,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..gate import waivers
 from ..run import Result, Run
+from . import remediation
 
-OUTCOMES = ("passed", "failed", "error", "skipped", "not_selected")
+OUTCOMES = ("passed", "failed", "error", "waived", "skipped", "not_selected")  # waived: never passed
 EXIT_CONFORMANT, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
 
@@ -29,8 +32,37 @@ def outcome_label(outcome: str) -> str:
 
 
 def gate_failures(run: Run) -> list[Result]:
+    """The failures that fail the gate: gating severity, not waived, and not known to the baseline."""
     return [r for r in run.results.values()
-            if r.outcome in ("failed", "error") and r.severity in run.gate_severities]
+            if r.outcome in ("failed", "error") and r.severity in run.gate_severities and not is_known(run, r)]
+
+
+def is_known(run: Run, result: Result) -> bool:
+    """A failure the ``--baseline`` run had too: shown, but it does not fail the gate."""
+    return run.baseline is not None and run.baseline.knows(result.check)
+
+
+def known_failures(run: Run) -> list[Result]:
+    return [r for r in run.results.values()
+            if r.outcome in ("failed", "error") and r.severity in run.gate_severities and is_known(run, r)]
+
+
+def waived(run: Run) -> list[Result]:
+    return [r for r in run.results.values() if r.outcome == waivers.WAIVED]
+
+
+def waiver_problems(run: Run) -> list[waivers.Problem]:
+    """Expired and stale waivers of this run: each fails the run, named."""
+    if not run.waivers:
+        return []
+    outcomes = [(r.check, r.outcome) for r in run.results.values()]
+    return waivers.problems(run.waivers, run.profile.name, outcomes, run_date(run),
+                            allow_stale=run.allow_stale_waivers)
+
+
+def run_date(run: Run) -> dt.date:
+    """The UTC day the run started: waivers expire by it."""
+    return dt.datetime.fromtimestamp(run.started, dt.UTC).date()
 
 
 def warnings(run: Run) -> list[Result]:
@@ -43,7 +75,7 @@ def exit_code(run: Run) -> int:
         return EXIT_USAGE
     if run.unreachable:
         return EXIT_UNREACHABLE
-    return EXIT_FAILED if gate_failures(run) else EXIT_CONFORMANT
+    return EXIT_FAILED if gate_failures(run) or waiver_problems(run) else EXIT_CONFORMANT
 
 
 def verdict(run: Run) -> str:
@@ -53,10 +85,20 @@ def verdict(run: Run) -> str:
     if run.unreachable:
         return f"target unreachable: {run.redactor.text(run.unreachable)}"
     failures, warned = gate_failures(run), warnings(run)
-    if not failures:
+    problems = waiver_problems(run)
+    if not failures and not problems:
         head = "conformant"
+    elif not failures:
+        head = "not conformant"
     else:
-        head = f"not conformant: {len(failures)} gate failure{'s' if len(failures) != 1 else ''}"
+        new = "new " if run.baseline is not None else ""
+        head = f"not conformant: {len(failures)} {new}gate failure{'s' if len(failures) != 1 else ''}"
+    if problems:
+        head += f", {len(problems)} waiver problem{'s' if len(problems) != 1 else ''}"
+    if known := known_failures(run):
+        head += f", {len(known)} known failure{'s' if len(known) != 1 else ''} (baseline)"
+    if waived_now := waived(run):
+        head += f", {len(waived_now)} waived"
     if warned:
         head += f", {len(warned)} warning{'s' if len(warned) != 1 else ''}"
     if run.not_selected:  # the verdict covers the selected checks only: say so
@@ -81,10 +123,19 @@ def terminal_lines(run: Run, limit: int = 8) -> list[tuple[str, dict[str, bool]]
             text = ", ".join(f"{row[o]} {outcome_label(o)}" for o in OUTCOMES if row[o])
             bad = (row["failed"] or row["error"]) and severity in run.gate_severities
             lines.append((f"{severity:<9} {text}", {"red": True} if bad else {}))
-    named = [r.check for r in failures] + [f"{r.check} (warning)" for r in warned]
+    new = " (new)" if run.baseline is not None else ""
+    named = ([f"{r.check}{new}" for r in failures] + [f"{r.check} (known)" for r in known_failures(run)]
+             + [f"{r.check} (warning)" for r in warned])
     if named:
         shown = ", ".join(named[:limit]) + (f" and {len(named) - limit} more" if len(named) > limit else "")
         lines.append((f"failing   {shown}", {}))
+    if waived_now := waived(run):
+        lines.append((f"waived    {', '.join(r.check for r in waived_now)}", {"yellow": True}))
+    for problem in waiver_problems(run):
+        lines.append((f"waiver    {problem.text()}", {"red": True}))
+    for result in failures if run.baseline is not None else []:
+        lines.append((f"new       {result.check}: fails now and did not fail in the baseline "
+                      f"{run.baseline.source}", {"red": True}))
     lines.append((f"report    {run.report_dir / 'report.html'}", {"bold": True}))
     return lines
 
@@ -130,10 +181,35 @@ def build(run: Run) -> dict[str, Any]:
                 "outcome": r.outcome,
                 "reason": r.reason,
                 "duration_s": round(r.duration, 3),
+                **_gate_fields(run, r),
             }
             for r in results
         ],
+        **_gate_sections(run),
     }
+
+
+def _gate_fields(run: Run, result: Result) -> dict[str, Any]:
+    """Per check: how to fix it, the waiver behind a waived outcome, and whether a failure is new."""
+    fields: dict[str, Any] = {"remediation": remediation.text(result.check)}
+    if result.waiver is not None:
+        fields["waiver"] = result.waiver
+    if run.baseline is not None and result.outcome in ("failed", "error"):
+        fields["new"] = not is_known(run, result)
+    return fields
+
+
+def _gate_sections(run: Run) -> dict[str, Any]:
+    sections: dict[str, Any] = {}
+    if run.waivers_file is not None:
+        sections["waivers"] = {"file": run.waivers_file, "allow_stale": run.allow_stale_waivers,
+                               "problems": [{"kind": p.kind, "entry": p.waiver.where, "check": p.waiver.check,
+                                             "message": p.text()} for p in waiver_problems(run)]}
+    if run.baseline is not None:
+        sections["baseline"] = {"file": str(run.baseline.source),
+                                "new_failures": [r.check for r in gate_failures(run)],
+                                "known_failures": [r.check for r in known_failures(run)]}
+    return sections
 
 
 def write(run: Run, path: Path | None = None) -> Path:
