@@ -21,26 +21,10 @@ import jsonschema
 import yaml
 
 from . import resources
+from .exceptions import ProfileError as ProfileError  # re-exported: defined in exceptions.py
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _PEM_MARK = "-----BEGIN "
-
-
-class ProfileError(Exception):
-    """A profile that cannot be used; ``str()`` is the one line to show the user."""
-
-    def __init__(self, source: str, field: str, message: str, *, line: int | None = None, hint: str = ""):
-        self.source = source
-        self.field = field
-        self.message = message
-        self.line = line
-        self.hint = hint
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = self.source if self.line is None else f"{self.source}:{self.line}"
-        text = f"{where}: {self.field or '(top level)'}: {self.message}"
-        return f"{text} (hint: {self.hint})" if self.hint else text
 
 
 @dataclass(frozen=True)

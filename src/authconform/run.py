@@ -20,14 +20,11 @@ import yaml
 
 from .endpoints.budget import FailedLoginBudget
 from .endpoints.login import Login
+from .exceptions import UsageProblem as UsageProblem  # re-exported: defined in exceptions.py
 from .http.client import TargetClient
 from .http.exchanges import Recorder
 from .http.redaction import Redactor
 from .profile import Profile, ProfileError, load_profile
-
-
-class UsageProblem(Exception):
-    """Options that cannot work together; the CLI and the plugin exit 2 with it."""
 
 
 @dataclass

@@ -22,6 +22,8 @@ from urllib.request import url2pathname
 
 import yaml
 
+from ..exceptions import SpecUnavailable as SpecUnavailable  # re-exported: defined in exceptions.py
+from ..exceptions import ValidatorMissing as ValidatorMissing
 from ..http.client import TargetClient
 from ..http.exchanges import Exchange
 from ..http.redaction import JWT
@@ -31,14 +33,6 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ACCEPT = "application/vnd.oai.openapi+json, application/json, application/yaml;q=0.9, */*;q=0.8"
 _DOCUMENT_URI = "urn:authconform:openapi-document"
 SHOWN_PROBLEMS = 3
-
-
-class SpecUnavailable(Exception):
-    """The document could not be had or read; ``str()`` says why, for a finding or a skip reason."""
-
-
-class ValidatorMissing(Exception):
-    """openapi-spec-validator is not installed (``pip install schemathesis openapi-spec-validator``)."""
 
 
 def _pointer(*parts: str) -> str:
