@@ -19,10 +19,6 @@ from authconform.endpoints.login import LoginFailed
 from authconform.http.redaction import secret_forms
 
 
-def _schema(profile, reference):
-    return str(profile.resolve(reference)) if reference else None
-
-
 @pytest.fixture(scope="module")
 def secret(profile):
     """The profile's secret header; every SECRET-* check skips without one."""
@@ -65,7 +61,7 @@ def _refused(answer, profile, what, with_secret):
     error = _stated(profile)
     success = profile.login.success
     seen = expect.refused(answer, error, "secret_header", (success.token, success.refresh_token),
-                          _schema(profile, error.schema if error else None), pin="secret_header.rejected_status")
+                          profile.schema_path(error.schema if error else None), pin="secret_header.rejected_status")
     if seen is not None and with_secret.ok and answer.status == with_secret.status and answer.body == with_secret.body:
         expect.fail(f"expected {what} to be refused for the secret (secret_header.rejected_status is not stated, so "
                     f"any 4xx that differs from the answer with the right {header.name} will do), got the same "
@@ -239,7 +235,7 @@ def test_login_without_the_required_headers(login, profile, record_property, bar
     source = "login.errors.missing_header"
     success = profile.login.success
     pointers = (success.token, success.refresh_token)
-    schema = _schema(profile, error.schema if error is not None else None)
+    schema = profile.schema_path(error.schema if error is not None else None)
     without = ", ".join(names)
     refused = bare_missing_password_answer
     seen = [expect.refused(refused, error, source, pointers, schema, field=login.password_field)]

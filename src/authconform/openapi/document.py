@@ -351,17 +351,13 @@ def locate(spec: str) -> tuple[str, str]:
 def request_headers(profile: Profile, token: str | None = None) -> dict[str, str]:
     """The headers the document is fetched with: ``openapi.headers``, and the token when given.
 
-    The token goes as the protected endpoint takes it (``protected.scheme``: bearer, or
-    ``header:<Name>``), since that is how the server recognises a logged-in caller.
+    The token goes as the protected endpoint takes it (``protected.scheme``: bearer, ``header:<Name>``
+    or ``authorization:<Scheme>``), since that is how the server recognises a logged-in caller.
     """
     headers = {"Accept": ACCEPT}
     headers.update({str(k): str(v) for k, v in (profile.openapi.headers or {}).items() if v})
     if token is not None:
-        scheme = (profile.protected.scheme if profile.protected is not None else None) or "bearer"
-        if scheme.startswith("header:"):
-            headers[scheme.split(":", 1)[1]] = token
-        else:
-            headers["Authorization"] = f"Bearer {token}"
+        headers.update(profile.credential_scheme.headers(token))
     return headers
 
 
