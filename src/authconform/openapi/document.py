@@ -24,7 +24,7 @@ import yaml
 
 from ..exceptions import SpecUnavailable as SpecUnavailable  # re-exported: defined in exceptions.py
 from ..exceptions import ValidatorMissing as ValidatorMissing
-from ..http.client import TargetClient
+from ..http.client import TargetClient, is_json_media
 from ..http.exchanges import Exchange
 from ..http.redaction import JWT
 from ..profile import Profile
@@ -41,11 +41,6 @@ def _pointer(*parts: str) -> str:
 
 def _media(value: str | None) -> str:
     return (value or "").split(";", 1)[0].strip().lower()
-
-
-def is_json_media(media_type: str) -> bool:
-    kind = _media(media_type)
-    return kind == "application/json" or kind.endswith("+json") or kind.endswith("/json")
 
 
 @dataclass
