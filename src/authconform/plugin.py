@@ -213,6 +213,23 @@ def session(login: Login) -> Session:
         pytest.skip(f"needs a valid login, which failed: {exc}")
 
 
+@pytest.fixture
+def decoded_token(profile: Profile, request: pytest.FixtureRequest) -> Any:
+    """The shared login's token read as a JWT (padding tolerated: TOKEN-STRUCTURE judges the encoding).
+
+    Skips, with the reason, for opaque tokens (before any login is spent) and for a token that is not a JWT.
+    """
+    if profile.token.format != "jwt":
+        pytest.skip(f"the profile's tokens are {profile.token.format} (token.format): there is no JWT to read")
+    from .jwt import tokens
+
+    token = request.getfixturevalue("session").token
+    try:
+        return tokens.read(token)
+    except tokens.TokenProblem as exc:
+        pytest.skip(f"the login's token cannot be read as a JWT ({exc}); see TOKEN-STRUCTURE")
+
+
 @pytest.fixture(scope="session")
 def wrong_password_answer(login: Login, profile: Profile):
     """The valid account's identity with a wrong password: sent once, shared by every check."""
