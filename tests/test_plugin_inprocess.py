@@ -128,6 +128,6 @@ def test_x():
 def test_y():
     """Y."""
 ''')
-    result = pytester.runpytest_inprocess("--collect-only", "-q", "-p", "no:cacheprovider")
-    assert result.ret != 0
-    assert "checks wait for each other" in "\n".join(result.outlines + result.errlines)
+    result, summary = _run(pytester)
+    assert result.ret == 2, result.outlines[-20:]
+    assert summary is not None and "checks wait for each other" in str(summary), summary

@@ -166,7 +166,14 @@ def _record_not_selected(run: Run, item: pytest.Item, reason: str) -> None:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Select by check ID, then order by each check's declared phase; under xdist keep first and last together."""
     _select_by_id(config, items)
-    items[:] = in_run_order(items)
+    try:
+        items[:] = in_run_order(items)
+    except ValueError as exc:  # checks that wait for each other: a declaration error, exit 2 (not 3, unreachable)
+        run = _run(config)
+        if run is None:
+            raise pytest.UsageError(str(exc)) from None
+        run.broken = run.broken or str(exc)
+        items[:] = []
     if config.pluginmanager.hasplugin("xdist"):
         for item in items:
             if phase_of(item) != "normal":
