@@ -2,8 +2,9 @@
 
 The profile's ``openapi.spec`` names the document (a path on the target, a URL or a file); without an
 ``openapi`` section every check here skips with that reason. The checks that judge the whole run
-(OPENAPI-FUZZ, OPENAPI-LOGIN-DOCUMENTED, OPENAPI-EXCHANGES-CONFORM) are moved to the end of the
-session by the plugin, so they see every exchange the other suites recorded.
+(OPENAPI-FUZZ, OPENAPI-LOGIN-DOCUMENTED, OPENAPI-EXCHANGES-CONFORM) declare ``phase="last"`` (the
+fuzzer first, the two that read its answers after it), so they see every exchange the other suites
+recorded.
 schemathesis, hypothesis and the OpenAPI validators are imported only inside these checks.
 """
 
@@ -136,7 +137,7 @@ def test_document_is_valid_openapi(loaded_document):
                     f"{len(problems)} problem(s): {_shown(problems, 5)}")
 
 
-@check("OPENAPI-LOGIN-DOCUMENTED", severity="should",
+@check("OPENAPI-LOGIN-DOCUMENTED", severity="should", phase="last", after=(FUZZ_CHECK,),
        requirement="OpenAPI Specification (Operation and Responses Objects); profile login.success, login.errors",
        why="A status the document leaves out is a documentation gap: clients miss a case, no MUST is broken.")
 def test_login_is_documented(document, profile, run, request):
@@ -192,7 +193,7 @@ def _path(url, run):
     return unquote(urlsplit(url).path)
 
 
-@check("OPENAPI-EXCHANGES-CONFORM", severity="must",
+@check("OPENAPI-EXCHANGES-CONFORM", severity="must", phase="last", after=(FUZZ_CHECK, "OPENAPI-LOGIN-DOCUMENTED"),
        requirement="OpenAPI Specification (Responses, Media Type and Schema Objects)",
        why=("The profile names the document as the API's contract (openapi.spec): an answer whose content type or"
             " body breaks it breaks a stated behaviour."))
@@ -235,7 +236,8 @@ def test_recorded_exchanges_conform(document, profile, run, request):
                     f"(it documents {document.list_operations()}){_coverage_note(run, request)}")
 
 
-@check(FUZZ_CHECK, severity="must", requirement="RFC 9110 §15.5; OpenAPI Specification (Responses Object)",
+@check(FUZZ_CHECK, severity="must", phase="last",
+       requirement="RFC 9110 §15.5; OpenAPI Specification (Responses Object)",
        why=("A 5xx (RFC 9110 §15.6: the server erred) or a body that breaks a documented schema breaks HTTP or "
             "the contract the profile names."))
 def test_fuzzed_login_and_refresh(document, profile, run, target):

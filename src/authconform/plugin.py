@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from . import selection
-from .checks import MARKER, check_of
+from .checks import MARKER, check_of, in_run_order, phase_of
 from .endpoints.budget import BudgetExhausted
 from .endpoints.login import Login, LoginFailed, Session
 from .expect import Finding
@@ -27,8 +27,6 @@ from .report.exchanges_html import exchanges_html
 from .run import Result, Run, UsageProblem, build_run
 
 RUN = pytest.StashKey[Run]()
-LAST = "authconform_last"
-FIRST = "authconform_first"
 LAST_RUN: dict[str, Run] = {}  # for the CLI, which calls pytest.main in-process
 
 
@@ -57,9 +55,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}: a conformance check (authconform.checks.check)")
-    config.addinivalue_line("markers", f"{LAST}: a check that reviews the whole run's exchanges: runs after the others")
-    config.addinivalue_line("markers", f"{FIRST}: a check that needs a fresh login of the valid account: runs "
-                                       f"before the probes that may throttle logins")
     leave_unrewritten(config)  # schemathesis/hypothesis: seconds of assert rewriting on first import
     if not config.getoption("profile", None):
         return
@@ -141,10 +136,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         run.close()
 
 
-# Checks that judge the whole run's exchanges (suites/test_openapi.py) run last, in this order.
-RUN_LAST = ("OPENAPI-FUZZ", "OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-EXCHANGES-CONFORM")
-
-
 def pytest_itemcollected(item: pytest.Item) -> None:
     selection.add_id_keyword(item)
 
@@ -182,22 +173,19 @@ def _record_not_selected(run: Run, item: pytest.Item, reason: str) -> None:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Select by check ID, then move the whole-run checks to the end; under xdist keep them together."""
+    """Select by check ID, then order by each check's declared phase; under xdist keep first and last together."""
     _select_by_id(config, items)
-
-    def rank(item: pytest.Item) -> int:
-        info = check_of(item)
-        if info is not None and info.id in RUN_LAST:
-            return RUN_LAST.index(info.id) + 1
-        # marked authconform_last (SECRET-NOT-ECHOED scans every answer, the fuzzer's too): after all of them
-        if item.get_closest_marker(FIRST) is not None:  # e.g. TOKEN-DISTINCT's second login
-            return -1
-        return len(RUN_LAST) + 1 if item.get_closest_marker(LAST) is not None else 0
-
-    items.sort(key=rank)
+    try:
+        items[:] = in_run_order(items)
+    except ValueError as exc:  # checks that wait for each other: a declaration error, exit 2 (not 3, unreachable)
+        run = _run(config)
+        if run is None:
+            raise pytest.UsageError(str(exc)) from None
+        run.broken = run.broken or str(exc)
+        items[:] = []
     if config.pluginmanager.hasplugin("xdist"):
         for item in items:
-            if rank(item):
+            if phase_of(item) != "normal":
                 item.add_marker(pytest.mark.xdist_group("authconform-whole-run"))
 
 
@@ -239,6 +227,23 @@ def session(login: Login) -> Session:
         return login.session()
     except LoginFailed as exc:
         pytest.skip(f"needs a valid login, which failed: {exc}")
+
+
+@pytest.fixture
+def decoded_token(profile: Profile, request: pytest.FixtureRequest) -> Any:
+    """The shared login's token read as a JWT (padding tolerated: TOKEN-STRUCTURE judges the encoding).
+
+    Skips, with the reason, for opaque tokens (before any login is spent) and for a token that is not a JWT.
+    """
+    if profile.token.format != "jwt":
+        pytest.skip(f"the profile's tokens are {profile.token.format} (token.format): there is no JWT to read")
+    from .jwt import tokens
+
+    token = request.getfixturevalue("session").token
+    try:
+        return tokens.read(token)
+    except tokens.TokenProblem as exc:
+        pytest.skip(f"the login's token cannot be read as a JWT ({exc}); see TOKEN-STRUCTURE")
 
 
 @pytest.fixture(scope="session")

@@ -20,16 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..exceptions import CompareError as CompareError  # re-exported: defined in exceptions.py
 from .requirements import references
 
 FAILING = ("failed", "error", "waived")  # a waived failure is still a failure
 SYMBOLS = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "waived": "waived", "skipped": "skip",
            "not_selected": "n/s", None: "·"}
 SEVERITY_ORDER = {"must": 0, "should": 1, "may": 2}
-
-
-class CompareError(Exception):
-    """A summary that cannot be read; the CLI exits 2 with it."""
 
 
 @dataclass
