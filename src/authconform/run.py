@@ -24,23 +24,11 @@ from .http.client import TargetClient
 from .http.exchanges import Recorder
 from .http.redaction import Redactor
 from .profile import Profile, ProfileError, load_profile
+from .report.results import CheckResult
 
 
 class UsageProblem(Exception):
     """Options that cannot work together; the CLI and the plugin exit 2 with it."""
-
-
-@dataclass
-class Result:
-    check: str
-    title: str
-    severity: str
-    requirement: str
-    area: str
-    outcome: str  # passed | failed | skipped | error | not_selected (left out by -k, --check, --skip-check)
-    reason: str
-    nodeid: str
-    duration: float
 
 
 @dataclass
@@ -58,9 +46,9 @@ class Run:
     unreachable: str | None = None
     broken: str | None = None  # why the checks could not run at all (a suite failed to load, pytest stopped)
     started: float = field(default_factory=time.time)
-    results: dict[str, Result] = field(default_factory=dict)
+    results: dict[str, CheckResult] = field(default_factory=dict)
     # checks left out by -k, --check or --skip-check, by node ID: reported, never counted as passed
-    not_selected: dict[str, Result] = field(default_factory=dict)
+    not_selected: dict[str, CheckResult] = field(default_factory=dict)
     selection: dict[str, Any] = field(default_factory=dict)  # the -k expression and the ID globs, for the report
 
     @property
