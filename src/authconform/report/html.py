@@ -230,8 +230,8 @@ class ReportHooks:
             "<div class='ac-tables'>"
             + outcome_table(results, "area", areas, "Checks by area")
             + outcome_table(results, "severity", list(SEVERITIES), "Checks by severity")
-            + f"<p class='ac-muted ac-counts'>{_esc(counts)} in {result.duration:.1f} s; files beside this report: "
-              "summary.json, junit.xml, results.sarif</p>"
+            + f"<p class='ac-muted ac-counts'>{_esc(counts)}; took {result.duration:.1f} s; files beside this "
+              "report: summary.json, junit.xml, results.sarif</p>"
             + not_selected_html(result)
             + "</div>"
         )
@@ -240,15 +240,15 @@ class ReportHooks:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        cells[:] = [
-            '<th class="sortable" data-column-type="result">Outcome</th>',
-            '<th class="sortable" data-column-type="testId">Check</th>',
-            "<th>What it checks</th>",
-            '<th class="sortable" data-column-type="severity">Severity</th>',
-            '<th class="sortable" data-column-type="area">Area</th>',
-            "<th>Requirement</th>",
-            "<th>Reason</th>",
-            '<th class="sortable" data-column-type="duration">Time</th>',
+        cells[:] = [  # the ac-w-* classes give report.css's fixed column widths
+            '<th class="sortable ac-w-outcome" data-column-type="result">Outcome</th>',
+            '<th class="sortable ac-w-check" data-column-type="testId">Check</th>',
+            '<th class="ac-w-title">What it checks</th>',
+            '<th class="sortable ac-w-severity" data-column-type="severity">Severity</th>',
+            '<th class="sortable ac-w-area" data-column-type="area">Area</th>',
+            '<th class="ac-w-requirement">Requirement</th>',
+            '<th class="ac-w-reason">Reason</th>',
+            '<th class="sortable ac-w-time" data-column-type="duration">Time</th>',
         ]
 
     @pytest.hookimpl(optionalhook=True)
