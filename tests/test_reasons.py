@@ -12,9 +12,11 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
+from types import SimpleNamespace
 
 import pytest
 
+from authconform.report.results import REASON_CHARS, reason_of
 from tests.conftest import authconform
 
 DEFECTS = ["password-echo", "500-on-malformed-json", "unknown-user-404"]
@@ -80,3 +82,20 @@ def test_every_failed_check_has_the_same_reason_everywhere(run, where):
         assert reason, f"expected a reason for {check} in summary.json, got none"
         assert found.get(check) == reason, (f"expected {check}'s reason in {where} to be summary.json's "
                                             f"{reason!r}, got {found.get(check)!r}")
+
+
+def _report(outcome: str, longrepr) -> SimpleNamespace:
+    return SimpleNamespace(outcome=outcome, passed=outcome == "passed", skipped=outcome == "skipped",
+                           longrepr=longrepr)
+
+
+def test_reason_rule_in_its_parts():
+    """Skip reasons lose pytest's prefix; tracebacks give their E lines; findings lose the location line."""
+    assert reason_of(_report("passed", None)) == ""
+    assert reason_of(_report("skipped", ("x.py", 3, "Skipped: no disabled account"))) == "no disabled account"
+    traceback = "def test():\n>   assert a\nE   AssertionError: first\nE   second\n\nx.py:4: AssertionError"
+    assert reason_of(_report("failed", traceback)) == "AssertionError: first second"
+    assert reason_of(_report("failed", "expected 401, got 200\nwith a token\n[test_login.py:98]")) == (
+        "expected 401, got 200\nwith a token")
+    long = reason_of(_report("failed", "x" * (REASON_CHARS + 50)))
+    assert long == "x" * REASON_CHARS + " …"
