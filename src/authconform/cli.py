@@ -60,6 +60,25 @@ def _selection_arguments(args: argparse.Namespace) -> list[str]:
             for pattern in patterns for part in (option, pattern)]
 
 
+class ReportFolder:
+    """A pytest plugin object the CLI hands to ``pytest.main``: notes the report folder the run settled on.
+
+    The authconform plugin chooses the folder (``--report-dir`` or ``reports/<profile>-<UTC time>``)
+    and writes it back to ``config.option.report_dir``; the CLI then reads the verdict from the
+    summary.json there, the same file a CI gate reads.
+    """
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+
+    def pytest_unconfigure(self, config) -> None:
+        from .plugin import RUN
+
+        # only a run that started has a folder of its own: a --report-dir may hold an older summary.json
+        chosen = getattr(config.option, "report_dir", None) if config.stash.get(RUN, None) is not None else None
+        self.path = Path(chosen) if chosen else None
+
+
 def command_run(args: argparse.Namespace) -> int:
     import pytest
 
@@ -68,13 +87,12 @@ def command_run(args: argparse.Namespace) -> int:
     profiles = args.profile or [DEFAULT_PROFILE]
     if len(profiles) > 1 or args.jobs is not None or Path(profiles[0]).is_dir():
         return run_several(args, profiles)
-    plugins = [] if _plugin_registered() else [plugin]
+    folder = ReportFolder()
+    plugins = [folder] if _plugin_registered() else [plugin, folder]
     code = int(pytest.main(pytest_arguments(args, profiles[0]), plugins=plugins))
-    run = plugin.LAST_RUN.get("run")
-    if run is not None:
-        summary_file = run.report_dir / "summary.json"
-        if summary_file.is_file():
-            return int(json.loads(summary_file.read_text())["exit_code"])
+    summary_file = folder.path / "summary.json" if folder.path is not None else None
+    if summary_file is not None and summary_file.is_file():
+        return int(json.loads(summary_file.read_text(encoding="utf-8"))["exit_code"])
     if code in (0, 1, 3):
         return code
     return 2

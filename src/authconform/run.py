@@ -23,20 +23,7 @@ from .http.client import TargetClient
 from .http.exchanges import Recorder
 from .http.redaction import Redactor
 from .profile import Profile, ProfileError, ProfileText, load_profile, read_profile
-
-
-@dataclass
-class Result:
-    check: str
-    title: str
-    severity: str
-    requirement: str
-    area: str
-    outcome: str  # passed | failed | skipped | error | not_selected (left out by -k, --check, --skip-check)
-    reason: str
-    nodeid: str
-    duration: float
-    waiver: dict[str, Any] | None = None  # the waiver entry behind a ``waived`` outcome (authconform.waivers)
+from .report.results import CheckResult
 
 
 @dataclass
@@ -54,14 +41,14 @@ class Run:
     unreachable: str | None = None
     broken: str | None = None  # why the checks could not run at all (a suite failed to load, pytest stopped)
     started: float = field(default_factory=time.time)
-    results: dict[str, Result] = field(default_factory=dict)
+    results: dict[str, CheckResult] = field(default_factory=dict)
     # checks left out by -k, --check or --skip-check, by node ID: reported, never counted as passed
-    not_selected: dict[str, Result] = field(default_factory=dict)
+    not_selected: dict[str, CheckResult] = field(default_factory=dict)
     selection: dict[str, Any] = field(default_factory=dict)  # the -k expression and the ID globs, for the report
-    waivers: list[Any] = field(default_factory=list)  # authconform.waivers.Waiver entries of --waivers
+    waivers: list[Any] = field(default_factory=list)  # authconform.gate.waivers.Waiver entries of --waivers
     waivers_file: str | None = None
     allow_stale_waivers: bool = False
-    baseline: Any = None  # an authconform.baseline.Baseline: the gate fails only on new failures
+    baseline: Any = None  # an authconform.gate.baseline.Baseline: the gate fails only on new failures
 
     @property
     def gate_severities(self) -> set[str]:
