@@ -133,7 +133,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 # Checks that judge the whole run's exchanges (suites/test_openapi.py) run last, in this order.
-RUN_LAST = ("OPENAPI-FUZZ", "OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-EXCHANGES-CONFORM")
+RUN_LAST = ("OPENAPI-FUZZ", "OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-EXCHANGES-CONFORM", "OPENAPI-STATUSES-DOCUMENTED")
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
