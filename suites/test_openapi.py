@@ -2,9 +2,9 @@
 
 The profile's ``openapi.spec`` names the document (a path on the target, a URL or a file); without an
 ``openapi`` section every check here skips with that reason. The checks that judge the whole run
-(OPENAPI-FUZZ, OPENAPI-LOGIN-DOCUMENTED, OPENAPI-EXCHANGES-CONFORM) declare ``phase="last"`` (the
-fuzzer first, the two that read its answers after it), so they see every exchange the other suites
-recorded.
+(OPENAPI-FUZZ, OPENAPI-LOGIN-DOCUMENTED, OPENAPI-EXCHANGES-CONFORM, OPENAPI-STATUSES-DOCUMENTED) declare
+``phase="last"`` (the fuzzer first, the ones that read its answers after it), so they see every
+exchange the other suites recorded.
 schemathesis, hypothesis and the OpenAPI validators are imported only inside these checks.
 """
 
@@ -193,30 +193,37 @@ def _path(url, run):
     return unquote(urlsplit(url).path)
 
 
+def _documented_exchanges(document, run):
+    """Each recorded answer (the fuzzer's left to OPENAPI-FUZZ) to a documented operation, with that operation."""
+    from authconform.openapi.document import judged_exchanges
+
+    base = _base_path(run)
+    for exchange in judged_exchanges(list(run.recorder.exchanges), skip_checks={FUZZ_CHECK}):
+        operation = document.find(exchange.method, exchange.url, base)
+        if operation is not None:
+            yield exchange, operation
+
+
 @check("OPENAPI-EXCHANGES-CONFORM", severity="must", phase="last", after=(FUZZ_CHECK, "OPENAPI-LOGIN-DOCUMENTED"),
        requirement="OpenAPI Specification (Responses, Media Type and Schema Objects)",
        why=("The profile names the document as the API's contract (openapi.spec): an answer whose content type or"
-            " body breaks it breaks a stated behaviour."))
+            " body breaks what the document says of its status breaks a stated behaviour."))
 def test_recorded_exchanges_conform(document, profile, run, request):
-    """Every answer recorded during the run matches the document: status, content type and body schema.
+    """Every recorded answer with a documented status matches the document: content type and body schema.
 
-    Runs last. Each recorded exchange whose request is a documented operation is judged; the
-    login's and refresh's undocumented statuses are OPENAPI-LOGIN-DOCUMENTED's finding, an
-    undocumented 5xx is a server error rather than a gap in the document (the checks of the suite
-    that caused it report it), and the fuzzer's own exchanges are OPENAPI-FUZZ's.
+    Runs last. Each recorded exchange whose request is a documented operation and whose status the
+    operation documents (by its code, its ``NXX`` range or ``default``) is judged. A status the
+    document does not describe is a documentation finding, reported once at ``should``: by
+    OPENAPI-LOGIN-DOCUMENTED for the login and refresh, by OPENAPI-STATUSES-DOCUMENTED for every
+    other operation (the OpenAPI Responses Object does not expect a document to list every
+    status). The fuzzer's own exchanges are OPENAPI-FUZZ's.
     """
-    from authconform.openapi.document import judged_exchanges, response_bytes
+    from authconform.openapi.document import response_bytes
 
-    base = _base_path(run)
-    own = {name: op for name, _, _, _, op in _operations(document, profile, run) if op is not None}
     findings = []
     judged = 0
-    for exchange in judged_exchanges(list(run.recorder.exchanges), skip_checks={FUZZ_CHECK}):
-        operation = document.find(exchange.method, exchange.url, base)
-        if operation is None:
-            continue
-        undocumented = operation.response_key(exchange.status) is None
-        if undocumented and (exchange.status >= 500 or any(operation.label == op.label for op in own.values())):
+    for exchange, operation in _documented_exchanges(document, run):
+        if operation.response_key(exchange.status) is None:
             continue
         judged += 1
         body = b"" if exchange.error_kind == "too_large" else response_bytes(exchange)
@@ -228,12 +235,50 @@ def test_recorded_exchanges_conform(document, profile, run, request):
                             + "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3
                                                           else ""))
     if findings:
-        expect.fail(f"expected every recorded answer to match the OpenAPI document ({document.source}); "
-                    f"{len(findings)} of {judged} "
+        expect.fail(f"expected every recorded answer with a documented status to match the OpenAPI document "
+                    f"({document.source}); {len(findings)} of {judged} "
                     f"judged exchange(s) do not: {_shown(findings, 6)}{_coverage_note(run, request)}")
     if judged == 0:
-        pytest.skip(f"no recorded exchange went to an operation {document.source} documents "
+        pytest.skip(f"no recorded exchange got a status documented for its operation in {document.source} "
                     f"(it documents {document.list_operations()}){_coverage_note(run, request)}")
+
+
+@check("OPENAPI-STATUSES-DOCUMENTED", severity="should", phase="last", after=(FUZZ_CHECK,),
+       requirement="OpenAPI Specification (Responses Object)",
+       why=("The Responses Object does not expect a document to cover every possible status: a status it leaves "
+            "out is a documentation gap that clients miss, no MUST is broken."))
+def test_answered_statuses_are_documented(document, profile, run, request):
+    """Every non-5xx status a documented operation (other than the login and refresh) answered is documented.
+
+    Runs last, over every recorded exchange. A status counts as documented by its code, its ``NXX``
+    range or the operation's ``default`` response. The login's and refresh's statuses are
+    OPENAPI-LOGIN-DOCUMENTED's; a 5xx is a server error, not a gap in the document (the checks of
+    the suite that caused it report it).
+    """
+    own = {op.label for _, _, _, _, op in _operations(document, profile, run) if op is not None}
+    seen: Counter = Counter()
+    first: dict = {}
+    judged = 0
+    for exchange, operation in _documented_exchanges(document, run):
+        if operation.label in own or exchange.status >= 500:
+            continue
+        judged += 1
+        if operation.response_key(exchange.status) is None:
+            key = (operation.label, exchange.status)
+            seen[key] += 1
+            first.setdefault(key, (exchange.purpose or "no purpose", exchange.check or "setup",
+                                   ", ".join(operation.documented_statuses())))
+    if seen:
+        problems = [f"{label} answered {status} {count} time(s) (first: {first[(label, status)][0]!r}, "
+                    f"{first[(label, status)][1]}); it documents {first[(label, status)][2]}"
+                    for (label, status), count in sorted(seen.items())]
+        expect.fail(f"expected every status a documented operation answered to be documented (OpenAPI Responses "
+                    f"Object) in {document.source}: {_shown(problems)}"
+                    f"{_coverage_note(run, request)}")
+    if judged == 0:
+        pytest.skip(f"no recorded exchange went to an operation {document.source} documents other than the login "
+                    f"and refresh (OPENAPI-LOGIN-DOCUMENTED judges those; it documents "
+                    f"{document.list_operations()}){_coverage_note(run, request)}")
 
 
 @check(FUZZ_CHECK, severity="must", phase="last",
