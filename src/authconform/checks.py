@@ -35,6 +35,7 @@ AREAS = {
     "HEADERS": "request headers",
     "OPENAPI": "OpenAPI",
     "SEC": "security",
+    "LOGOUT": "logout",
 }
 MARKER = "authconform_check"
 
