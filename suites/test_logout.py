@@ -81,7 +81,7 @@ def _remaining(token: str) -> str:
     return f"it stays valid for another {left} s, until its exp ({int(exp)})"
 
 
-@check("LOGOUT-REFRESH-REVOKED", severity="must", requirement="profile logout.refresh_field; ASVS 5.0 7.4.1",
+@check("LOGOUT-REFRESH-REVOKED", severity="must", requirement="profile logout.refresh_field; OWASP ASVS 5.0.0 V7.4.1",
        why=("The profile states a logout that takes the refresh token (logout.refresh_field), and ASVS 5.0 7.4.1 "
             "requires a terminated session's tokens to be unusable; a refresh token that still refreshes after "
             "logout keeps the session alive."))
@@ -93,7 +93,7 @@ def test_logout_revokes_the_refresh_token(own_session, target, profile):
 
 
 @check("LOGOUT-ACCESS-REVOKED", severity="may", must_when="logout.revokes_access",
-       requirement="profile logout.revokes_access; ASVS 5.0 7.4.1; RFC 8725 §3",
+       requirement="profile logout.revokes_access; OWASP ASVS 5.0.0 V7.4.1; RFC 8725 §3",
        why=("A stateless JWT stays valid until exp unless the server keeps a deny-list, so the check is may "
             "(information: how long the token lives on) and must only where the profile says the server "
             "revokes access tokens on logout (logout.revokes_access)."))
@@ -120,7 +120,7 @@ def test_logout_revokes_the_access_token(own_session, target, profile, record_pr
                                 f"claims no deny-list (logout.revokes_access false)")
 
 
-@check("LOGOUT-REPEATED", severity="must", requirement="profile logout; ASVS 5.0 7.4.1; RFC 9110 §15.5",
+@check("LOGOUT-REPEATED", severity="must", requirement="profile logout; OWASP ASVS 5.0.0 V7.4.1; RFC 9110 §15.5",
        why=("A logout the profile states must survive being sent twice: a 5xx is a server error (RFC 9110 §15.5), "
             "and a second logout that revives the session breaks ASVS 5.0 7.4.1."))
 def test_repeated_logout_is_harmless(own_session, target, profile, record_property):

@@ -17,6 +17,7 @@ from .. import __version__
 from ..gate import waivers
 from ..run import Result, Run
 from . import remediation
+from .asvs5 import asvs5_of
 
 OUTCOMES = ("passed", "failed", "error", "waived", "skipped", "not_selected")  # waived: never passed
 EXIT_CONFORMANT, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
@@ -178,6 +179,7 @@ def build(run: Run) -> dict[str, Any]:
                 "severity": r.severity,
                 "area": r.area,
                 "requirement": r.requirement,
+                "asvs_5": asvs5_of(r.check),  # the OWASP ASVS 5.0.0 item, or null where none applies
                 "outcome": r.outcome,
                 "reason": r.reason,
                 "duration_s": round(r.duration, 3),
