@@ -229,6 +229,12 @@ REMEDIATIONS: dict[str, Remediation] = {
         "Symfony gesdinet: the listener answers 200 \"already invalid\"; custom routes must null-check the "
         "lookup. Laravel: catch TokenBlacklistedException. DRF: TokenBlacklistView answers 401 for a "
         "blacklisted token. Flask: return 200 when the jti is already blocked."),
+    "TOKEN-ENTROPY": _r(
+        "Generate every opaque access or refresh token from a cryptographically secure random source with at "
+        "least 128 bits (better 160+: 32 hex or 22 base64url characters hold 128); never build one from a "
+        "counter, a timestamp, a user ID or a hash of them, and never hand the same token to two logins.",
+        "Symfony gesdinet: `bin2hex(random_bytes(64))` is the default generator. Laravel: `Str::random(64)` or "
+        "Sanctum's createToken. DRF: `secrets.token_hex`/knox's default. Flask: `secrets.token_urlsafe(32)`."),
     "REFRESH-ROTATION": _r(
         "When refresh tokens rotate, issue a new refresh token on each use and invalidate the used one at once.",
         "Symfony gesdinet: `single_use: true`. Laravel tymon/jwt-auth: JWT_BLACKLIST_ENABLED=true. DRF "
