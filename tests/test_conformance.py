@@ -23,6 +23,7 @@ from authconform import resources
 from authconform.targets import FLAVOURS, defects_for
 from tests.conftest import REAL_FINDINGS
 from tests.lockout_profile import LOCKOUT_TEST, opt_in_profile
+from tests.logout_profile import DENY_LIST, deny_list_profile
 
 FAST = ["--target-option", "hash_iterations=1000"]
 HARDENED = ["--target-option", "hardened=true"]
@@ -54,6 +55,9 @@ def defect_run(flavour, defect, folder):
     if defect == "no-lockout":
         # only the opt-in lockout probe sees it: a profile that opts in, running that probe alone
         return ["--profile", str(opt_in_profile(flavour, folder)), *FAST, *HARDENED, "-k", LOCKOUT_TEST]
+    if defect == "logout-access-not-denied":
+        # only a target that claims a deny-list shows it: a profile that says logout.revokes_access: true
+        return ["--profile", str(deny_list_profile(folder)), *FAST, *HARDENED, *DENY_LIST]
     return ["--profile", flavour, *FAST, *HARDENED]
 
 

@@ -80,6 +80,10 @@ COMMON: dict[str, Verdict] = {
     "SEC-LOCKOUT": skipped("opt-in", "neither framework locks accounts or throttles logins unless configured to "
                                      "(DRF throttling is opt-in), so the profiles leave the probe off"),
     "SEC-TRANSPORT-TLS": passes("plain http on loopback only"),
+    "LOGOUT-REFRESH-REVOKED": skipped("the profile has no logout section", "no logout route in the peer app"),
+    "LOGOUT-ACCESS-REVOKED": skipped("the profile has no logout section", "no logout route in the peer app"),
+    "LOGOUT-REPEATED": skipped("the profile has no logout section", "no logout route in the peer app"),
+    "TOKEN-ENTROPY": skipped("no opaque token", "the tokens are JWTs: a signature, not a secret to guess"),
     "SEC-TRANSPORT-HSTS": skipped("the target is plain http", "loopback servers without TLS"),
     "SEC-CORS": passes("no CORS headers at all: no cross-origin grant"),
     "SEC-CREDENTIALS-IN-QUERY": passes("the credentials are read from the body only"),
@@ -343,6 +347,11 @@ KNOX: dict[str, Verdict] = COMMON | dict.fromkeys(JWT_CHECKS, OPAQUE) | dict.fro
     "LOGIN-401-SAME-MESSAGE": passes("one body for both"),
     "LOGIN-DISABLED-REFUSED": passes("ModelBackend refuses is_active=False users: the same 400"),
     "TOKEN-DISTINCT": passes("one new token per login (knox's point: a token per client)"),
+    "TOKEN-ENTROPY": passes("crypto.create_token_string: 32 bytes of os.urandom as 64 hex characters, 256 bits"),
+    "LOGOUT-ACCESS-REVOKED": Verdict("passed", "LogoutView deletes the token's row: the next call gets 401 "
+                                               '{"detail": "Invalid token."}', severity="must"),
+    "LOGOUT-REPEATED": passes("a second logout with the deleted token gets 401 (not a 5xx); it stays gone"),
+    "LOGOUT-REFRESH-REVOKED": skipped("no logout.refresh_field", "knox has no refresh token"),
     "ACCESS-VALID-TOKEN": passes("Authorization: Token <token> (protected.scheme authorization:Token)"),
     "ACCESS-NO-TOKEN": passes('401 {"detail": "Authentication credentials were not provided."}'),
     "ACCESS-GARBAGE-TOKEN": passes('401 {"detail": "Invalid token."}'),
@@ -599,7 +608,7 @@ def test_reports_never_show_the_peer_secrets(name, verdict, peer):
 def test_knox_logout_deletes_the_token(peer):
     """knox's LogoutView deletes the token it was called with, and only that one (LogoutAllView deletes the rest).
 
-    No check of the harness covers logout; this shows the knox peer really is the server the README describes.
+    LOGOUT-ACCESS-REVOKED and LOGOUT-REPEATED run against it (profiles/knox.yaml logout); this is their probe.
     """
     server = peer("knox")
     first, second = (_knox_login(server).json()["token"] for _ in range(2))

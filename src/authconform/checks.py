@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import pytest
 
 from . import resources
+from .report.asvs5 import with_asvs5
 
 SEVERITIES = ("must", "should", "may")
 PHASES = ("first", "normal", "last")
@@ -41,6 +42,7 @@ AREAS = {
     "HEADERS": "request headers",
     "OPENAPI": "OpenAPI",
     "SEC": "security",
+    "LOGOUT": "logout",
 }
 MARKER = "authconform_check"
 
@@ -114,7 +116,8 @@ def check(check_id: str, *, severity: str, requirement: str, why: str = "",
 
     def mark(test: F) -> F:
         title = (test.__doc__ or check_id).strip().splitlines()[0]
-        info = Check(check_id, severity, requirement, title, area_of(check_id), why.strip(), must_when, phase,
+        linked = with_asvs5(check_id, requirement)  # the ASVS 5.0.0 item next to the 4.0.3 one
+        info = Check(check_id, severity, linked, title, area_of(check_id), why.strip(), must_when, phase,
                      tuple(after))
         test.__authconform_check__ = info  # type: ignore[attr-defined]
         return pytest.mark.authconform_check(**info.as_dict())(test)

@@ -39,6 +39,7 @@ class Login:
         self.budget = budget
         self._sessions: dict[str, Session | LoginFailed] = {}
         self._answers: dict[str, Answer] = {}
+        self.issued: list[Session] = []  # every successful login of the run, in order (TOKEN-ENTROPY reads them)
 
     @property
     def identity_field(self) -> str:
@@ -142,7 +143,9 @@ class Login:
             what = "nothing" if found is MISSING else f"{type(found).__name__} {found!r}"[:80]
             raise LoginFailed(f"the {account.role} account's login gave no token at "
                               f"{self.profile.login.success.token} (profile login.success.token): found {what}")
-        return Session(account, answer, token, self.refresh_token_of(answer))
+        issued = Session(account, answer, token, self.refresh_token_of(answer))
+        self.issued.append(issued)
+        return issued
 
     def session(self, role: str = "valid") -> Session:
         """The run's shared login for ``role``: made once, reused by every check."""

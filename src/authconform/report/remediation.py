@@ -215,6 +215,32 @@ REMEDIATIONS: dict[str, Remediation] = {
         "Symfony: set it in a response listener on the refresh route (the default is `no-cache, private`). "
         "Laravel: `cache.headers:no_store;private` middleware. DRF/Django: `@never_cache`. Flask: set the "
         "header in `after_request`."),
+    # --- logout: the session a logout ends stays ended ---------------------------------------------
+    "LOGOUT-REFRESH-REVOKED": _r(
+        "Delete (or mark revoked) the refresh token a logout names, in the same store the refresh endpoint "
+        "reads, before answering success; answer a refresh with that token like any unknown token.",
+        "Symfony gesdinet: configure `logout_firewall` (or call RefreshTokenManager::delete) on the invalidate "
+        "route. Laravel tymon/jwt-auth: `auth()->logout()` with the blacklist enabled. DRF SimpleJWT: "
+        "TokenBlacklistView with the token_blacklist app. Flask: add the refresh token's jti to the blocklist."),
+    "LOGOUT-ACCESS-REVOKED": _r(
+        "Where logout must end access at once, keep a deny-list of logged-out access tokens (by jti) until "
+        "their exp and consult it on every request; otherwise keep access tokens short-lived so a logged-out "
+        "token dies soon, and do not claim revocation.",
+        "Symfony/Lexik: a JWTDecodedEvent listener that checks a jti cache (Lexik 2.x has no built-in "
+        "deny-list). Laravel tymon/jwt-auth: JWT_BLACKLIST_ENABLED=true. DRF SimpleJWT: short ACCESS_TOKEN_"
+        "LIFETIME (the blacklist covers refresh tokens only). Flask-JWT-Extended: `token_in_blocklist_loader`."),
+    "LOGOUT-REPEATED": _r(
+        "Make logout idempotent: a token that is already invalid is answered with a 2xx (or a 4xx) and never "
+        "re-activated; look the token up and handle the not-found case before touching it.",
+        "Symfony gesdinet: the listener answers 200 \"already invalid\"; custom routes must null-check the "
+        "lookup. Laravel: catch TokenBlacklistedException. DRF: TokenBlacklistView answers 401 for a "
+        "blacklisted token. Flask: return 200 when the jti is already blocked."),
+    "TOKEN-ENTROPY": _r(
+        "Generate every opaque access or refresh token from a cryptographically secure random source with at "
+        "least 128 bits (better 160+: 32 hex or 22 base64url characters hold 128); never build one from a "
+        "counter, a timestamp, a user ID or a hash of them, and never hand the same token to two logins.",
+        "Symfony gesdinet: `bin2hex(random_bytes(64))` is the default generator. Laravel: `Str::random(64)` or "
+        "Sanctum's createToken. DRF: `secrets.token_hex`/knox's default. Flask: `secrets.token_urlsafe(32)`."),
     "REFRESH-ROTATION": _r(
         "When refresh tokens rotate, issue a new refresh token on each use and invalidate the used one at once.",
         "Symfony gesdinet: `single_use: true`. Laravel tymon/jwt-auth: JWT_BLACKLIST_ENABLED=true. DRF "

@@ -136,3 +136,8 @@ def reference(text: str) -> Reference:
 def references(requirement: str | None) -> list[Reference]:
     """Every part of a requirement string, in order, each with its URL when one is known."""
     return [reference(part) for part in (requirement or "").split(";") if part.strip()]
+
+
+def asvs_tag(text: str) -> str:
+    """An ASVS requirement as one SARIF tag: ``OWASP ASVS 5.0.0 V7.4.1`` -> ``OWASP-ASVS-5.0.0-V7.4.1``."""
+    return "-".join(text.split())

@@ -19,7 +19,7 @@ from .. import __version__
 from ..checks import SEVERITIES
 from ..http.exchanges import Exchange
 from ..http.redaction import Redactor
-from .requirements import docs_url, references
+from .requirements import asvs_tag, docs_url, references
 from .results import WAIVED, CheckResult, RunResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -47,6 +47,8 @@ def _rule(result: CheckResult) -> dict[str, Any]:
         text += f"\nHow to fix: {fix.as_text()}"
         markdown += f"\n\n**How to fix:** {fix.as_markdown()}"
     tags = ["authconform", result.area, result.severity]
+    # the OWASP ASVS items (4.0.3 and 5.0.0) as tags, so code scanning can filter by requirement
+    tags += [asvs_tag(r.text) for r in refs if r.source == "asvs"]
     properties: dict[str, Any] = {"severity": result.severity, "requirement": result.requirement,
                                   "area": result.area}
     if result.area == "security":

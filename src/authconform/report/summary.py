@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from .asvs5 import asvs5_of
 from .results import FAILING, OUTCOMES, WAIVED, CheckResult, RunResult
 
 
@@ -94,6 +95,7 @@ def build(result: RunResult) -> dict[str, Any]:
                 "severity": r.severity,
                 "area": r.area,
                 "requirement": r.requirement,
+                "asvs_5": asvs5_of(r.check),  # the OWASP ASVS 5.0.0 item, or null where none applies
                 "outcome": r.outcome,
                 "reason": r.reason,
                 "duration_s": round(r.duration, 3),

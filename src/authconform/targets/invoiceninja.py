@@ -111,6 +111,9 @@ class LoginInput:
         return self.fields.get(name, _ABSENT)
 
 
+LOW_ENTROPY_PREFIX = "ninjaCompanyKey" + "0" * 27  # 42 characters a low-entropy token never changes
+
+
 def random_token() -> str:
     """Laravel's ``Str::random(64)``: 64 characters from [A-Za-z0-9]."""
     return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(64))
@@ -171,6 +174,7 @@ class InvoiceNinjaTarget:
         self.failed_logins = FixedWindowCounter(LOCKOUT_WINDOW)
         self._tokens: dict[str, str] = {}
         self._tokens_lock = threading.Lock()
+        self._issued_count = 1000  # the low-entropy-token defect's sequence
 
     def app(self) -> Starlette:
         async def not_found(request: Request, exc: Exception) -> Response:
@@ -202,10 +206,16 @@ class InvoiceNinjaTarget:
                 earlier = next((t for t, who in self._tokens.items() if who == account.identity), None)
                 if earlier is not None:
                     return earlier
-            token = random_token()
+            token = self.low_entropy_token() if token_defects.LOW_ENTROPY_TOKEN in self.defects else random_token()
             if token_defects.VALID_TOKEN_REFUSED not in self.defects:
                 self._tokens[token] = account.identity
         return token
+
+    def low_entropy_token(self) -> str:
+        """The low-entropy-token defect: a constant prefix, a sequence number and 10 random characters (64 long)."""
+        self._issued_count += 1
+        tail = "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(10))
+        return f"{LOW_ENTROPY_PREFIX}{self._issued_count:012d}{tail}"
 
     def api_token(self, request: Request) -> str | None:
         """TokenAuth reads X-API-TOKEN only; defects also take Authorization (any scheme) or ?api_token=."""

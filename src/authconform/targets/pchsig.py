@@ -18,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from authconform.targets import lexik
+from authconform.targets import lexik, logout
 from authconform.targets.accounts import Account, AccountBook
 from authconform.targets.defects import ActiveDefects
 from authconform.targets.defects import login as login_defects
+from authconform.targets.defects import logout as logout_defects
 from authconform.targets.defects import openapi as openapi_defects
 from authconform.targets.defects import refresh as refresh_defects
 from authconform.targets.defects import security as security_defects
@@ -82,12 +83,14 @@ class PchSigTarget:
             reuse_detection=settings.refresh_reuse_detection,
             return_expiration=settings.refresh_return_expiration,
         )
+        self.deny_list = logout.AccessDenyList() if settings.logout_revokes_access else None
 
     def app(self) -> Starlette:
         return lexik.symfony_app(self, [
             any_method("/api/login", self.login),
             Route("/api/me", self.me, methods=["GET"]),
             any_method("/api/token/refresh", self.token_refresh),
+            any_method(logout.PATH, self.token_invalidate),
             document_route(pchsig_openapi.PATH, pchsig_openapi.document, self.defects,
                            media_type=pchsig_openapi.MEDIA_TYPE),
         ])
@@ -149,12 +152,25 @@ class PchSigTarget:
     # --- protected endpoint and refresh ------------------------------------------------------
 
     async def me(self, request: Request) -> Response:
+        if self.denied(request):
+            return lexik.lexik_failure("Invalid JWT Token", 401)
         account = self.refresh_token_bearer(request)
         if account is None:
             account = lexik.authenticate_bearer(request, self.encoder, IDENTITY, self.accounts.find, self.defects)
         if isinstance(account, Response):
             return account
         return symfony_json({"id": account.id, "email": account.identity, "roles": list(account.roles)})
+
+    def denied(self, request: Request) -> bool:
+        """The app's deny-list (logout_revokes_access): a bearer token a logout revoked."""
+        if self.deny_list is None or logout_defects.ACCESS_NOT_DENIED in self.defects:
+            return False
+        return lexik.bearer_token(request) in self.deny_list
+
+    async def token_invalidate(self, request: Request) -> Response:
+        """gesdinet's logout listener on POST /api/token/invalidate."""
+        return await logout.invalidate(request, self.refresh_tokens, self.defects,
+                                       access_token=lexik.bearer_token(request), deny_list=self.deny_list)
 
     def refresh_token_bearer(self, request: Request) -> Account | None:
         """The refresh-token-works-as-bearer defect: a bearer value found in the refresh table."""

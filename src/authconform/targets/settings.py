@@ -41,6 +41,9 @@ class TargetSettings:
     api_secret: str | None = DEFAULT_API_SECRET
     tls: bool = False  # serve https with a fresh self-signed certificate the run's client trusts
     hardened: bool = False  # no-store + Pragma on token answers, nosniff, HSTS over https (stock: none of them)
+    # pch-sig: the logout also puts the access token it was sent into a deny-list (an app's own addition;
+    # real gesdinet only deletes the refresh token, so the built-in profile says revokes_access: false)
+    logout_revokes_access: bool = False
 
     def access_ttl_for(self, flavour: str) -> int | None:
         """Seconds between ``iat`` and ``exp`` of an access token, or ``None`` for no expiry."""

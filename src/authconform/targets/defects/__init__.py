@@ -134,3 +134,4 @@ __all__ = [
 
 # Each module below registers its defects when imported: add a module, then its name here.
 from authconform.targets.defects import login, openapi, refresh, secret, security, token  # noqa: E402,F401,I001
+from authconform.targets.defects import logout  # noqa: E402,F401,I001

@@ -8,7 +8,7 @@ the ones it starves as a side effect (a token signed the wrong way also fails TO
 
 from __future__ import annotations
 
-from authconform.targets.defects import LEXIK, register, same
+from authconform.targets.defects import LEXIK, plus, register, same
 from authconform.targets.settings import FLAVOURS as ALL
 
 # --- the issued token ---------------------------------------------------------------------------
@@ -104,7 +104,7 @@ SAME_TOKEN_EVERY_LOGIN = register(
     "same-token-every-login",
     description="""A login hands out the token it issued for that user before (cached until it
     expires) instead of a new one.""",
-    breaks=same(ALL, "TOKEN-DISTINCT"),
+    breaks=plus(same(ALL, "TOKEN-DISTINCT"), {"invoiceninja": {"TOKEN-ENTROPY"}}),  # opaque: all distinct
 )
 
 VALID_TOKEN_REFUSED = register(
@@ -199,4 +199,12 @@ TOKEN_IN_QUERY = register(
     description="""The token is also read from the query string: lexik's query_parameter extractor
     (?bearer=) is switched on; Invoice Ninja reads ?api_token=.""",
     breaks=same(ALL, "ACCESS-TOKEN-IN-QUERY"),
+)
+
+LOW_ENTROPY_TOKEN = register(
+    "low-entropy-token",
+    description="""Invoice Ninja's API token is the company's key prefix, a per-login sequence
+    number and Str::random(10) instead of Str::random(64): distinct, but about 60 bits of
+    randomness and a counter anyone can read.""",
+    breaks={"invoiceninja": {"TOKEN-ENTROPY"}},
 )
