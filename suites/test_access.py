@@ -26,6 +26,7 @@ from authconform.jwt.forge import ForgedToken
 QUERY_NAMES = ("access_token", "token", "bearer", "jwt", "api_token", "auth")
 SLOW_WAIT_LIMIT = 900  # seconds --slow will wait for a token to expire
 ES_ALGORITHMS = ("ES256", "ES384", "ES512")
+KID_SLEEP = 5  # seconds the command-injection kid asks a shell to sleep (jwt_tool sends 10)
 
 
 def _session(login):
@@ -306,9 +307,30 @@ def test_key_confusion_is_refused(issued_jwt, target, profile):
        why=("Accepting it means the signature was checked with a key the sender chose; RFC 7515 §5.2 and RFC 7519"
             " §7.2 MUST reject such a token."))
 def test_kid_injection_is_refused(issued_jwt, target, profile):
-    """A kid header walking to /dev/null, HS256-signed with the empty key it names, is refused."""
-    _try_forged(target, profile, "ACCESS-KID-INJECTION", forge.kid_injection(issued_jwt),
-                "RFC 8725 §3.10: header parameters such as kid are not trusted input")
+    """A kid used as a path, in SQL or in a shell (HS256-signed with the key that lookup yields) is refused."""
+    source = "RFC 8725 §3.10: header parameters such as kid are not trusted input"
+    baseline = [call_protected(target, profile, forge.kid_command(issued_jwt, sleep=None).token,
+                               purpose=f"forged token (ACCESS-KID-INJECTION): timing baseline {n} of 2")
+                for n in (1, 2)]
+    piped = forge.kid_command(issued_jwt, sleep=KID_SLEEP)
+    slow = call_protected(target, profile, piped.token, purpose=piped.purpose("ACCESS-KID-INJECTION"))
+    fastest = min(a.exchange.elapsed for a in baseline)
+    late = slow.exchange.elapsed - fastest
+    if late >= KID_SLEEP - 1:
+        expect.fail(f"expected the kid never to reach a shell ({source}): {piped.label}; it came {late:.1f} s later "
+                    f"than the plain kid (baseline {fastest:.2f} s, with '|sleep {KID_SLEEP}' "
+                    f"{slow.exchange.elapsed:.2f} s)")
+    _try_forged(target, profile, "ACCESS-KID-INJECTION", forge.kid_injection(issued_jwt), source)
+
+
+@check("ACCESS-EMBEDDED-JWK", severity="must", requirement="CVE-2018-0114; RFC 8725 §3.10; RFC 7515 §4.1.3; "
+       "OWASP ASVS 4.0.3 V3.5.3",
+       why=("Accepting it means the signature was checked with a key the sender brought; RFC 7515 §5.2 and RFC 7519"
+            " §7.2 MUST reject a token that does not validate with a trusted key."))
+def test_embedded_jwk_is_refused(issued_jwt, target, profile):
+    """The claims re-signed with a fresh RSA or EC key whose public JWK rides in the header's jwk are refused."""
+    _try_forged(target, profile, "ACCESS-EMBEDDED-JWK", forge.embedded_jwk(issued_jwt),
+                "RFC 8725 §3.10: a key from the token itself is not a trusted key")
 
 
 @check("ACCESS-ES256-ZERO-SIGNATURE", severity="must", requirement="CVE-2022-21449; RFC 7518 §3.4; RFC 8725 §3.1",
@@ -344,7 +366,14 @@ def _signing_key(profile, token: tokens.Jwt):
 
 
 def _forged_expired(issued_jwt, accepted_token, key, alg, target, profile) -> ForgedToken:
-    """An expired token signed with the profile's key, once that key is shown to be the server's.
+    """An expired token signed with the profile's key, once that key is shown to be the server's."""
+    _confirm_signing_key(issued_jwt, accepted_token, key, alg, target, profile)
+    return forge.expired_signed(issued_jwt, key=key, algorithm=alg, lifetime=profile.token.lifetime,
+                                leeway=profile.token.leeway)
+
+
+def _confirm_signing_key(issued_jwt, accepted_token, key, alg, target, profile) -> None:
+    """Skip unless the profile's signing key is the one the server trusts.
 
     The control re-signs the login's own claims: with a deterministic signature (RS*, HS*) and the
     server's key it is the very token the login returned, and no request is needed.
@@ -360,9 +389,7 @@ def _forged_expired(issued_jwt, accepted_token, key, alg, target, profile) -> Fo
         if not answer.ok or not 200 <= answer.status < 300:
             pytest.skip(f"a copy of the valid token re-signed with the profile's signing key ({alg}) is refused "
                         f"({answer.describe(60) if answer.ok else answer.error}): token.signing is not the key "
-                        f"this server trusts, so an expired token signed with it would prove nothing")
-    return forge.expired_signed(issued_jwt, key=key, algorithm=alg, lifetime=profile.token.lifetime,
-                                leeway=profile.token.leeway)
+                        f"this server trusts, so a token signed with it would prove nothing")
 
 
 @check("ACCESS-EXPIRED", severity="must", requirement="RFC 7519 §4.1.4; OWASP ASVS 4.0.3 V3.3.1",
@@ -402,3 +429,59 @@ def test_expired_token_is_refused(accepted_token, login, target, profile, run):
     _try_forged(target, profile, "ACCESS-EXPIRED", [ForgedToken(label, accepted_token)],
                 "RFC 7519 §4.1.4: not on or after exp")
 
+
+
+# --- audience and issuer (when the profile declares them) ----------------------------------------
+
+
+def _declared(profile, field: str, claim: str) -> str:
+    """The profile's token.<field>, or a skip: without it no value of the claim is known to be required."""
+    value = getattr(profile.token, field)
+    if value is None:
+        pytest.skip(f"the profile declares no token.{field}: there is no {claim} the server is known to require")
+    return value
+
+
+@pytest.fixture
+def declared_audience(profile) -> str:
+    return _declared(profile, "audience", "aud")
+
+
+@pytest.fixture
+def declared_issuer(profile) -> str:
+    return _declared(profile, "issuer", "iss")
+
+
+def _wrong_claim(claim: str, field: str, issued_jwt, accepted_token, target, profile) -> None:
+    """The login's claims with ``claim`` changed to another value, then removed, re-signed with token.signing."""
+    expected = _declared(profile, field, claim)
+    key, alg = _signing_key(profile, issued_jwt)
+    if key is None:
+        pytest.skip(f"needs token.signing (a test deployment's key) to re-sign the claims with another {claim}")
+    _confirm_signing_key(issued_jwt, accepted_token, key, alg, target, profile)
+    other = f"https://other.invalid/{claim}-not-{expected}"
+    changed = {**issued_jwt.payload, claim: other}
+    removed = {k: v for k, v in issued_jwt.payload.items() if k != claim}
+    how = f"re-signed with token.signing ({alg})"
+    forged = [forge.resigned(issued_jwt, changed, key=key, algorithm=alg, label=f"{claim} {other!r}, {how}"),
+              forge.resigned(issued_jwt, removed, key=key, algorithm=alg, label=f"{claim} removed, {how}")]
+    _try_forged(target, profile, f"ACCESS-WRONG-{field.upper()}", forged,
+                f"profile token.{field} is {expected!r}; RFC 8725 §3.8-3.9: the recipient validates {claim}")
+
+
+@check("ACCESS-WRONG-AUDIENCE", severity="should", must_when="token.audience",
+       requirement="profile token.audience; RFC 7519 §4.1.3; RFC 8725 §3.9; RFC 9068 §4; OWASP ASVS 4.0.3 V3.5.3",
+       why=("RFC 7519 §4.1.3: a recipient that does not find itself in aud MUST reject the JWT; binds when the "
+            "profile declares the audience, else skipped."))
+def test_wrong_audience_is_refused(declared_audience, issued_jwt, accepted_token, target, profile):
+    """A validly signed token for another audience, or with no aud, is refused (needs token.signing)."""
+    _wrong_claim("aud", "audience", issued_jwt, accepted_token, target, profile)
+
+
+@check("ACCESS-WRONG-ISSUER", severity="should", must_when="token.issuer",
+       requirement="profile token.issuer; RFC 7519 §4.1.1; RFC 8725 §3.8; RFC 9068 §4",
+       why=("RFC 9068 §4: the resource server MUST validate that iss matches its issuer; binds when the profile "
+            "declares the issuer, else skipped."))
+def test_wrong_issuer_is_refused(declared_issuer, issued_jwt, accepted_token, target, profile):
+    """A validly signed token from another issuer, or with no iss, is refused (needs token.signing)."""
+    _wrong_claim("iss", "issuer", issued_jwt, accepted_token, target, profile)

@@ -43,6 +43,23 @@ def real_findings(flavour, outcome):
     return REAL_FINDINGS.get(flavour, set()) & ran
 
 
+AUDIENCE, ISSUER = "https://api.pch-sig.test", "https://auth.pch-sig.test"
+AUD_ISS_OPTIONS = ["--target-option", f"token_audience={AUDIENCE}", "--target-option", f"token_issuer={ISSUER}"]
+AUD_ISS_DEFECTS = {"audience-not-checked", "issuer-not-checked", "no-aud-iss-claims"}
+AUD_ISS_CHECKS = {"TOKEN-AUDIENCE", "TOKEN-ISSUER", "ACCESS-WRONG-AUDIENCE", "ACCESS-WRONG-ISSUER"}
+
+
+def aud_iss_profile(folder: Path) -> Path:
+    """The built-in pch-sig profile, declaring the aud and iss that the target options make the server issue."""
+    data = yaml.safe_load(resources.builtin_profile("pch-sig").read_text(encoding="utf-8"))
+    data["name"] = "pch-sig-aud-iss"
+    data["token"].update({"audience": AUDIENCE, "issuer": ISSUER})
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "pch-sig-aud-iss.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def defect_run(flavour, defect, folder):
     """The run that shows a defect: the built-in profile, hardened, with fast hashing, unless the defect needs more."""
     if defect == "skip-hash-for-unknown-user":
@@ -53,6 +70,9 @@ def defect_run(flavour, defect, folder):
     if defect == "no-hsts":
         # HSTS is about https answers: the target serves https with a certificate the run trusts
         return ["--profile", flavour, *FAST, *HARDENED, "--target-option", "tls=true"]
+    if defect in AUD_ISS_DEFECTS:
+        # only a deployment that sets aud and iss (Lexik event listeners) has them: a profile that declares both
+        return ["--profile", str(aud_iss_profile(folder)), *FAST, *HARDENED, *AUD_ISS_OPTIONS]
     if defect == "no-lockout":
         # only the opt-in lockout probe sees it: a profile that opts in, running that probe alone
         return ["--profile", str(opt_in_profile(flavour, folder)), *FAST, *HARDENED, "-k", LOCKOUT_TEST]
@@ -128,6 +148,18 @@ def test_no_store_is_must_for_an_oauth_token_endpoint(hardened, run_authconform,
     assert _severities(outcome, both) == dict.fromkeys(both, "must")
     assert outcome.failed == (set() if hardened else both), _not_passed(outcome)
     assert outcome.code == (0 if hardened else 1), outcome.output[-3000:]
+
+
+def test_audience_and_issuer_bind_when_declared(run_authconform, tmp_path):
+    """Declared (and issued by the target), the four checks run at must and pass; undeclared they skip."""
+    outcome = run_authconform("run", "--profile", str(aud_iss_profile(tmp_path / "profiles")), *FAST, *HARDENED,
+                              *AUD_ISS_OPTIONS, "-k", "audience or issuer")
+    assert outcome.summary is not None, outcome.output[-3000:]
+    assert _severities(outcome, AUD_ISS_CHECKS) == dict.fromkeys(AUD_ISS_CHECKS, "must")
+    assert outcome.ids("passed") == AUD_ISS_CHECKS, _not_passed(outcome)
+    undeclared = run_authconform("run", "--profile", "pch-sig", *FAST, "-k", "audience or issuer")
+    assert undeclared.ids("skipped") >= AUD_ISS_CHECKS, _not_passed(undeclared)
+    assert all("declares no token." in undeclared.reasons("skipped")[c] for c in AUD_ISS_CHECKS)
 
 
 CASES = [(flavour, defect.name) for flavour in FLAVOURS for defect in defects_for(flavour)]

@@ -92,9 +92,24 @@ REMEDIATIONS: dict[str, Remediation] = {
         "PyJWT ≥ 2 refuses PEM keys as HMAC secrets."),
     "ACCESS-KID-INJECTION": _r(
         "Do not build a key lookup from the token's `kid`: map it to keys you hold (a fixed set or your JWKS) "
-        "and refuse an unknown kid; never read a file or query a database with it.",
+        "and refuse an unknown kid; never read a file, query a database (a concatenated query) or run a "
+        "command with it.",
         "Symfony/Lexik and Laravel: a custom key loader must not use kid as a path. DRF SimpleJWT: use "
         "JWK_URL or a fixed VERIFYING_KEY. Flask: a `decode_key_loader` must look kid up in a dict."),
+    "ACCESS-EMBEDDED-JWK": _r(
+        "Verify with keys the server holds (its own key pair or a configured JWKS), never with a `jwk`, `jku` or "
+        "`x5c` taken from the token's header.",
+        "Symfony/Lexik (lcobucci/jwt) and Laravel tymon/jwt-auth ignore `jwk`. DRF SimpleJWT and Flask (PyJWT): "
+        "pass your own key to decode, not `PyJWK(header['jwk'])`. node-jose < 0.11: upgrade (CVE-2018-0114)."),
+    "ACCESS-WRONG-AUDIENCE": _r(
+        "Check `aud` on every request: refuse a token whose aud does not name this API, and one without aud.",
+        "Symfony/Lexik: a JWTDecoded listener that calls markAsInvalid() on a foreign or missing aud. Laravel "
+        "tymon/jwt-auth: a custom claim validator. DRF SimpleJWT: AUDIENCE. Flask-JWT-Extended: JWT_DECODE_AUDIENCE; "
+        "PyJWT: decode(..., audience=...)."),
+    "ACCESS-WRONG-ISSUER": _r(
+        "Check `iss` on every request: refuse a token from another issuer, and one without iss.",
+        "Symfony/Lexik: a JWTDecoded listener that calls markAsInvalid() on a foreign or missing iss. DRF "
+        "SimpleJWT: ISSUER. Flask-JWT-Extended: JWT_DECODE_ISSUER; PyJWT: decode(..., issuer=...)."),
     "ACCESS-ES256-ZERO-SIGNATURE": _r(
         "Upgrade the ECDSA verifier: signatures with r = 0 or s = 0 must be refused (CVE-2022-21449, Java 15-18); "
         "verify with a maintained library.",
@@ -366,6 +381,14 @@ REMEDIATIONS: dict[str, Remediation] = {
         "Keep passwords, hashes and secrets out of tokens: anyone holding a JWT can read its payload.",
         "Symfony/Lexik: do not copy the user entity into the payload in JWTCreatedEvent. Laravel: "
         "`getJWTCustomClaims()` with chosen fields only. DRF SimpleJWT / Flask: add only the claims you need."),
+    "TOKEN-AUDIENCE": _r(
+        "Issue every access token with the `aud` of the API it is for (the profile's token.audience).",
+        "Symfony/Lexik: add aud in a JWTCreated listener. DRF SimpleJWT: AUDIENCE. Flask-JWT-Extended: "
+        "JWT_ENCODE_AUDIENCE. Laravel tymon/jwt-auth: a custom claim in getJWTCustomClaims()."),
+    "TOKEN-ISSUER": _r(
+        "Issue every access token with the deployment's `iss` (the profile's token.issuer).",
+        "Symfony/Lexik: add iss in a JWTCreated listener. DRF SimpleJWT: ISSUER. Flask-JWT-Extended: "
+        "JWT_ENCODE_ISSUER. Laravel tymon/jwt-auth sets iss to the request URL by default."),
     "TOKEN-DISTINCT": _r(
         "Issue a new token on every login (a fresh iat, or a jti), so one leaked token does not equal every "
         "later one.",

@@ -238,8 +238,14 @@ class JwtEncoder:
         clock: Callable[[], float] = time.time,
         clock_skew: int = 0,
         defects: ActiveDefects | None = None,
+        audience: str | None = None,
+        issuer: str | None = None,
     ):
         self.keys = keys
+        # Lexik has no aud/iss setting: a deployment adds them in a JWTCreated listener and checks them
+        # in a JWTDecoded listener (markAsInvalid), as Lexik's "data customization" documentation shows.
+        self.audience = audience
+        self.issuer = issuer
         self.faults = TokenFaults(defects, keys)  # the token defects; inert on a clean target
         self.ttl = self.faults.ttl(ttl)
         self.clock = clock
@@ -256,6 +262,11 @@ class JwtEncoder:
             payload["nbf"] = self.faults.nbf(now)
         payload["roles"] = list(roles)
         payload.update(identity_claims)
+        if not self.faults.skips_aud_iss_claims:
+            if self.issuer is not None:
+                payload["iss"] = self.issuer
+            if self.audience is not None:
+                payload["aud"] = self.audience
         encoded = php_json(payload, escape_slashes=False, escape_unicode=False)
         return self.faults.sign(encoded, lambda headers: jwt.api_jws.encode(
             encoded, self.keys.private_key, algorithm=ALGORITHM, headers=headers, sort_headers=False
@@ -290,7 +301,23 @@ class JwtEncoder:
             raise TokenRejected(EXPIRED_TOKEN)
         if state != "verified" or not payload:
             raise TokenRejected(INVALID_TOKEN)
+        if not self._decoded_listener_accepts(payload):
+            raise TokenRejected(INVALID_TOKEN)
         return payload
+
+    def _decoded_listener_accepts(self, payload: dict[str, Any]) -> bool:
+        """The JWTDecoded listener: aud and iss, where configured, must be the deployment's own."""
+        lenient = self.faults.skips_aud_iss_claims  # the defect's listener checks a claim only when present
+        if self.audience is not None and not self.faults.ignores_audience:
+            aud = payload.get("aud")
+            audiences = aud if isinstance(aud, list) else [aud]
+            if not (lenient and aud is None) and self.audience not in audiences:
+                return False
+        if self.issuer is not None and not self.faults.ignores_issuer:
+            iss = payload.get("iss")
+            if not (lenient and iss is None) and iss != self.issuer:
+                return False
+        return True
 
     def _parse(self, token: str) -> tuple[dict[str, Any], dict[str, Any], bool]:
         parts = token.split(".")

@@ -41,6 +41,8 @@ class TargetSettings:
     api_secret: str | None = DEFAULT_API_SECRET
     tls: bool = False  # serve https with a fresh self-signed certificate the run's client trusts
     hardened: bool = False  # no-store + Pragma on token answers, nosniff, HSTS over https (stock: none of them)
+    token_audience: str | None = None  # pch-sig: aud added and checked by Lexik event listeners (stock: none)
+    token_issuer: str | None = None  # pch-sig: iss added and checked likewise (stock: none)
 
     def access_ttl_for(self, flavour: str) -> int | None:
         """Seconds between ``iat`` and ``exp`` of an access token, or ``None`` for no expiry."""

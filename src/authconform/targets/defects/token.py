@@ -142,9 +142,32 @@ KEY_CONFUSION = register(
 KID_INJECTION = register(
     "kid-injection-accepted",
     description="""A kid header names a key file, joined unchecked to the key folder
-    (config/jwt): "../../../../../../dev/null" or "/dev/null" reads an empty key, and an HS256
-    token signed with that empty key verifies.""",
+    (config/jwt): "../../../../../../dev/null" or "/dev/null" reads an empty key, any other readable
+    file its content, and an HS256 token signed with what was read verifies.""",
     breaks=same(LEXIK, "ACCESS-KID-INJECTION"),
+)
+
+KID_SQL_INJECTION = register(
+    "kid-sql-injection",
+    description="""The HMAC key is looked up by kid with a concatenated query (SELECT secret FROM
+    jwt_keys WHERE kid = '<kid>', SQLite): kid "x' UNION SELECT 'k'--" makes the key "k", and an
+    HS256 token signed with "k" verifies.""",
+    breaks=same(LEXIK, "ACCESS-KID-INJECTION"),
+)
+
+KID_COMMAND_INJECTION = register(
+    "kid-command-injection",
+    description="""The key file named by kid is read through a shell (cat config/jwt/<kid>): a kid
+    with "|sleep 5" makes the answer 5 s late (the target parses the pipe and sleeps, at most 10 s,
+    instead of running a shell on network input); the token is still refused.""",
+    breaks=same(LEXIK, "ACCESS-KID-INJECTION"),
+)
+
+EMBEDDED_JWK = register(
+    "embedded-jwk-accepted",
+    description="""A token whose header carries a jwk is verified with that key (CVE-2018-0114):
+    anyone who signs with a key of their own and sends its public half along is accepted.""",
+    breaks=same(LEXIK, "ACCESS-EMBEDDED-JWK"),
 )
 
 ACCEPTS_EXPIRED = register(
@@ -199,4 +222,28 @@ TOKEN_IN_QUERY = register(
     description="""The token is also read from the query string: lexik's query_parameter extractor
     (?bearer=) is switched on; Invoice Ninja reads ?api_token=.""",
     breaks=same(ALL, "ACCESS-TOKEN-IN-QUERY"),
+)
+
+# --- audience and issuer (pch-sig with the token_audience / token_issuer target options) ---------
+
+AUDIENCE_NOT_CHECKED = register(
+    "audience-not-checked",
+    description="""With token_audience set, the JWTCreated listener adds aud but no JWTDecoded
+    listener checks it: a token for another audience, or with none, is accepted.""",
+    breaks={"pch-sig": {"ACCESS-WRONG-AUDIENCE"}},
+)
+
+ISSUER_NOT_CHECKED = register(
+    "issuer-not-checked",
+    description="""With token_issuer set, the JWTCreated listener adds iss but no JWTDecoded
+    listener checks it: a token from another issuer, or with none, is accepted.""",
+    breaks={"pch-sig": {"ACCESS-WRONG-ISSUER"}},
+)
+
+NO_AUD_ISS_CLAIMS = register(
+    "no-aud-iss-claims",
+    description="""With token_audience and token_issuer set, the JWTCreated listener is not
+    registered (tokens carry neither aud nor iss) and the JWTDecoded listener checks each claim only
+    when it is present, so a token without them is accepted.""",
+    breaks={"pch-sig": {"TOKEN-AUDIENCE", "TOKEN-ISSUER", "ACCESS-WRONG-AUDIENCE", "ACCESS-WRONG-ISSUER"}},
 )
