@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -21,11 +22,13 @@ from authconform.checks import check
 from authconform.endpoints.login import LoginFailed
 from authconform.endpoints.protected import call_protected
 from authconform.jwt import forge, tokens
+from authconform.jwt.callback import LOOPBACK_HOSTS, CallbackListener
 from authconform.jwt.forge import ForgedToken
 
 QUERY_NAMES = ("access_token", "token", "bearer", "jwt", "api_token", "auth")
 SLOW_WAIT_LIMIT = 900  # seconds --slow will wait for a token to expire
 ES_ALGORITHMS = ("ES256", "ES384", "ES512")
+FETCH_WAIT = 1.0  # seconds the listener waits for a fetch after the answer (a verifier may fetch in the background)
 KID_SLEEP = 5  # seconds the command-injection kid asks a shell to sleep (jwt_tool sends 10)
 
 
@@ -346,6 +349,61 @@ def test_es256_zero_signature_is_refused(issued_jwt, target, profile):
                 "CVE-2022-21449: r = s = 0 is never a valid ECDSA signature")
 
 
+@pytest.fixture(scope="module")
+def callback_listener(request, target):
+    """The run's listener for jku/x5u URLs: loopback, or the address --callback-url names."""
+    url = request.config.getoption("callback_url", default=None)
+    if url is None and urlsplit(target.base_url).hostname not in LOOPBACK_HOSTS:
+        pytest.skip(f"the target ({urlsplit(target.base_url).hostname}) is not on this machine and cannot reach a "
+                    f"loopback listener: give --callback-url http://<an address it can reach>:<port>")
+    try:
+        listener = CallbackListener(url)
+    except (ValueError, OSError) as exc:
+        pytest.skip(f"the callback listener cannot start: {exc}")
+    yield listener
+    listener.close()
+
+
+def _key_by_url(check_id: str, parameter: str, issued_jwt, target, profile, listener: CallbackListener) -> None:
+    """Send a token whose header names a key at the listener; findings: the URL was fetched, the token accepted."""
+    key, kid = forge.fresh_rsa_key(), f"authconform-{secrets.token_hex(4)}"
+    if parameter == "jku":
+        url = listener.publish("jwks.json", "application/json", forge.jwks_document(key, kid))
+    else:
+        url = listener.publish("cert.pem", "application/x-pem-file", forge.certificate_pem(key))
+    forged = forge.key_by_url(issued_jwt, parameter=parameter, url=url, key=key, kid=kid)
+    answer = call_protected(target, profile, forged.token, purpose=forged.purpose(check_id))
+    fetches = listener.fetches_of(url, wait=FETCH_WAIT)
+    findings = []
+    if fetches:
+        findings.append(f"the server FETCHED the {parameter} URL {url} ({len(fetches)} request(s), from "
+                        f"{', '.join(sorted({f.client for f in fetches}))}): a server-side request to a URL the "
+                        f"token chose")
+    if answer.ok and 200 <= answer.status < 300:
+        findings.append(f"the server ACCEPTED the token signed with the key at that URL (answered {answer.status})")
+    elif not answer.ok or not 400 <= answer.status < 500:
+        findings.append(f"the token was not cleanly refused: {answer.describe(80) if answer.ok else answer.error}")
+    if findings:
+        expect.fail(f"expected the {parameter} header to be ignored: no fetch and a 4xx refusal (RFC 8725 §3.10; "
+                    f"OWASP ASVS 5.0 9.1.3: keys only from allow-listed sources): " + "; ".join(findings))
+
+
+@check("ACCESS-JKU", severity="must", requirement="RFC 8725 §3.10; RFC 7515 §4.1.2; OWASP ASVS 4.0.3 V3.5.3",
+       why=("A token verified with a key from the URL it names was signed by whoever chose the URL: RFC 7515 §5.2 "
+            "and RFC 7519 §7.2 MUST reject it; the fetch itself is a server-side request forgery."))
+def test_jku_is_not_followed(issued_jwt, callback_listener, target, profile):
+    """A token whose jku names a JWKS at the run's listener, holding the key it was signed with: no fetch, refused."""
+    _key_by_url("ACCESS-JKU", "jku", issued_jwt, target, profile, callback_listener)
+
+
+@check("ACCESS-X5U", severity="must", requirement="RFC 8725 §3.10; RFC 7515 §4.1.5; OWASP ASVS 4.0.3 V3.5.3",
+       why=("A token verified with a certificate from the URL it names was signed by whoever chose the URL: RFC "
+            "7515 §5.2 and RFC 7519 §7.2 MUST reject it; the fetch itself is a server-side request forgery."))
+def test_x5u_is_not_followed(issued_jwt, callback_listener, target, profile):
+    """A token whose x5u names a certificate at the run's listener for the key it was signed with: no fetch, refused."""
+    _key_by_url("ACCESS-X5U", "x5u", issued_jwt, target, profile, callback_listener)
+
+
 # --- expiry -----------------------------------------------------------------------------------
 
 
@@ -429,6 +487,32 @@ def test_expired_token_is_refused(accepted_token, login, target, profile, run):
     _try_forged(target, profile, "ACCESS-EXPIRED", [ForgedToken(label, accepted_token)],
                 "RFC 7519 §4.1.4: not on or after exp")
 
+
+
+@check("TOKEN-CLAIMS-BEFORE-SIGNATURE", severity="may", requirement="RFC 8725 §3.10; RFC 7519 §7.2; "
+       "OWASP ASVS 4.0.3 V3.5.3",
+       why=("RFC 7519 §7.2 orders validation (signature, then claims) but puts no MUST on the error text; an "
+            "answer that tells an unverified token's claims apart is information, not a gate failure."))
+def test_claims_are_not_read_before_the_signature(issued_jwt, target, profile):
+    """An expired token with a broken signature gets the same answer as a token whose signature is broken."""
+    expired = forge.expired_payload(issued_jwt.payload, lifetime=profile.token.lifetime, leeway=profile.token.leeway)
+    broken = forge.signature_stripped(issued_jwt)[1]  # the original claims, one bit of the signature flipped
+    forged_expired = ForgedToken(f"the claims with exp {expired['exp']} (expired), under the original signature "
+                                 f"(which no longer matches)", forge.assemble(issued_jwt.segments[0], expired,
+                                                                             issued_jwt.segments[2]))
+    check_id = "TOKEN-CLAIMS-BEFORE-SIGNATURE"
+    answers = [(token, call_protected(target, profile, token.token, purpose=token.purpose(check_id)))
+               for token in (broken, forged_expired)]
+    for token, answer in answers:
+        if not answer.ok or not 400 <= answer.status < 500:
+            expect.fail(f"expected a 4xx refusal of a token whose signature does not verify (RFC 7519 §7.2), "
+                        f"{token.label}: {answer.describe(100) if answer.ok else answer.error}")
+    (_, bad_signature), (_, bad_and_expired) = answers
+    if (bad_signature.status, bad_signature.text) != (bad_and_expired.status, bad_and_expired.text):
+        expect.fail(f"expected the same answer for both forgeries, since neither signature verifies (RFC 7519 §7.2: "
+                    f"the claims of an unverified token are not trusted): a broken signature got "
+                    f"{bad_signature.describe(100)}, an expired token with a broken signature got "
+                    f"{bad_and_expired.describe(100)}: the server read the claims before it trusted them")
 
 
 # --- audience and issuer (when the profile declares them) ----------------------------------------

@@ -33,8 +33,10 @@ STOCK_FINDINGS = {
     "pch-sig": {"SEC-NO-STORE", "SEC-NOSNIFF", "REFRESH-NO-STORE"},
 }
 # What the real systems get wrong, so their faithful reference targets do too: expected wherever the check
-# runs, clean or not. Invoice Ninja reads credentials from the query string (Laravel merges it into input).
-REAL_FINDINGS = {"invoiceninja": {"SEC-CREDENTIALS-IN-QUERY"}}
+# runs, clean or not. Invoice Ninja reads credentials from the query string (Laravel merges it into input); Lexik
+# checks exp before the signature, so a forged expired token is answered "Expired JWT Token" (research/lexik-real.md).
+REAL_FINDINGS = {"invoiceninja": {"SEC-CREDENTIALS-IN-QUERY"},
+                 "chamilo": {"TOKEN-CLAIMS-BEFORE-SIGNATURE"}, "pch-sig": {"TOKEN-CLAIMS-BEFORE-SIGNATURE"}}
 
 
 def real_findings(flavour, outcome):

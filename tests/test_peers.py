@@ -135,6 +135,9 @@ SIMPLEJWT: dict[str, Verdict] = COMMON | {
     "ACCESS-KEY-CONFUSION": skipped("key confusion needs a public-key algorithm", "HS256 has no public key"),
     "ACCESS-KID-INJECTION": passes("kid is ignored"),
     "ACCESS-EMBEDDED-JWK": passes("verified with the configured key; a header jwk is ignored"),
+    "ACCESS-JKU": passes("jku is never fetched; the token is refused"),
+    "ACCESS-X5U": passes("x5u is never fetched; the token is refused"),
+    "TOKEN-CLAIMS-BEFORE-SIGNATURE": passes("PyJWT verifies the signature before it reads exp: one answer for both"),
     "ACCESS-EXPIRED": passes("forged with SECRET_KEY: 401 'Token is expired'"),
     "REFRESH-OK": passes("TokenRefreshView: 200 {access, refresh}"),
     "REFRESH-NO-STORE": finding(
@@ -252,6 +255,10 @@ FLASK_JWT_EXTENDED: dict[str, Verdict] = COMMON | {
     "ACCESS-KEY-CONFUSION": passes("refused: PyJWT decodes with JWT_DECODE_ALGORITHMS (RS256) only"),
     "ACCESS-KID-INJECTION": passes("refused"),
     "ACCESS-EMBEDDED-JWK": passes("refused: PyJWT verifies with JWT_PUBLIC_KEY, a header jwk is ignored"),
+    "ACCESS-JKU": passes("jku is never fetched; the token is refused"),
+    "ACCESS-X5U": passes("x5u is never fetched; the token is refused"),
+    "TOKEN-CLAIMS-BEFORE-SIGNATURE": passes("PyJWT verifies the signature before it reads exp: 422 'Signature "
+                                            "verification failed' for both"),
     "ACCESS-EXPIRED": passes("forged with the private key: 401 'Token has expired'"),
     "REFRESH-OK": passes("the documented refresh view: 200 {access_token}"),
     "REFRESH-NO-STORE": finding(
@@ -323,7 +330,7 @@ JWT_CHECKS = ("TOKEN-STRUCTURE", "TOKEN-ALG-ALLOWED", "TOKEN-TYP", "TOKEN-CLAIMS
               "TOKEN-FORBIDDEN-CLAIMS", "TOKEN-IAT-NOW", "TOKEN-EXP-FUTURE", "TOKEN-EXP-LIFETIME", "TOKEN-NBF",
               "TOKEN-SIGNATURE", "TOKEN-WEAK-HMAC-SECRET", "ACCESS-ALG-NONE", "ACCESS-SIGNATURE-STRIPPED",
               "ACCESS-PAYLOAD-TAMPERED", "ACCESS-KEY-CONFUSION", "ACCESS-KID-INJECTION", "ACCESS-ES256-ZERO-SIGNATURE",
-              "ACCESS-EMBEDDED-JWK")
+              "ACCESS-EMBEDDED-JWK", "ACCESS-JKU", "ACCESS-X5U", "TOKEN-CLAIMS-BEFORE-SIGNATURE")
 
 KNOX: dict[str, Verdict] = COMMON | dict.fromkeys(JWT_CHECKS, OPAQUE) | dict.fromkeys(REFRESH_CHECKS, NO_REFRESH) | {
     "LOGIN-OK-STATUS": passes("the documented LoginView answers 200"),
@@ -423,6 +430,10 @@ EXPRESS_JWT: dict[str, Verdict] = COMMON | dict.fromkeys(REFRESH_CHECKS, NO_REFR
     "ACCESS-KEY-CONFUSION": skipped("key confusion needs a public-key algorithm", "HS256 has no public key"),
     "ACCESS-KID-INJECTION": passes("kid is ignored"),
     "ACCESS-EMBEDDED-JWK": passes("verified with the configured key; a header jwk is ignored"),
+    "ACCESS-JKU": passes("jku is never fetched; the token is refused"),
+    "ACCESS-X5U": passes("x5u is never fetched; the token is refused"),
+    "TOKEN-CLAIMS-BEFORE-SIGNATURE": passes("jsonwebtoken verifies the signature before exp; passport answers 401 "
+                                            "'Unauthorized' for both"),
     "ACCESS-EXPIRED": passes("forged with the secret: jsonwebtoken's TokenExpiredError, 401"),
     "SEC-ENUM-TIMING": passes("an unknown user's password is compared with a dummy bcrypt hash"),
     "SEC-NO-STORE": finding(

@@ -14,6 +14,7 @@ confusion (CVE-2016-10555), kid injection (paths, SQL, a shell pipe), a key embe
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -23,7 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt as pyjwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from .tokens import Jwt, b64url_encode, header_summary
@@ -301,3 +305,33 @@ def resigned(token: Jwt, payload: dict[str, Any], *, key: Any, algorithm: str, l
         warnings.simplefilter("ignore")  # short test secrets make pyjwt warn
         forged = pyjwt.encode(payload, key, algorithm=algorithm, headers=headers)
     return ForgedToken(label, forged)
+
+
+def fresh_rsa_key() -> rsa.RSAPrivateKey:
+    """A key nobody but this run holds: what an attacker signs with."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def jwks_document(key: rsa.RSAPrivateKey, kid: str) -> bytes:
+    """A JWKS (RFC 7517 §5) holding the public half of ``key`` under ``kid``."""
+    jwk = {**json.loads(RSAAlgorithm.to_jwk(key.public_key())), "kid": kid, "use": "sig", "alg": "RS256"}
+    return json.dumps({"keys": [jwk]}).encode("utf-8")
+
+
+def certificate_pem(key: rsa.RSAPrivateKey) -> bytes:
+    """A self-signed X.509 certificate for ``key``, PEM, as an ``x5u`` URL serves it (RFC 7515 §4.1.5)."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "authconform x5u test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+                   .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def key_by_url(token: Jwt, *, parameter: str, url: str, key: rsa.RSAPrivateKey, kid: str) -> ForgedToken:
+    """The login's claims signed RS256 with ``key``, the header's ``jku`` or ``x5u`` naming where its public half is."""
+    header = {**token.header, "alg": "RS256", "kid": kid, parameter: url}
+    head = segment(header)
+    signature = RSAAlgorithm(RSAAlgorithm.SHA256).sign(f"{head}.{token.segments[1]}".encode("ascii"), key)
+    return ForgedToken(f"the login's claims signed RS256 with a fresh key, header {parameter} {url}",
+                       assemble(head, token.segments[1], signature))

@@ -96,6 +96,17 @@ REMEDIATIONS: dict[str, Remediation] = {
         "command with it.",
         "Symfony/Lexik and Laravel: a custom key loader must not use kid as a path. DRF SimpleJWT: use "
         "JWK_URL or a fixed VERIFYING_KEY. Flask: a `decode_key_loader` must look kid up in a dict."),
+    "ACCESS-JKU": _r(
+        "Never fetch the URL a token's `jku` names: verify with keys configured on the server (its own pair, or "
+        "one JWKS URL pinned in configuration) and ignore or refuse jku.",
+        "Symfony/Lexik and Laravel tymon/jwt-auth ignore jku. DRF SimpleJWT: JWK_URL is configuration, never the "
+        "header. Flask/PyJWT: PyJWKClient(url) with your own URL, never header['jku']. Block outbound requests "
+        "from the API tier where you can."),
+    "ACCESS-X5U": _r(
+        "Never fetch the certificate a token's `x5u` names: verify with keys configured on the server; if "
+        "certificates must be used, pin the trust anchor and the URL in configuration.",
+        "Symfony/Lexik, Laravel, DRF SimpleJWT and Flask/PyJWT ignore x5u by default: look for custom key "
+        "resolvers that read it. Block outbound requests from the API tier where you can."),
     "ACCESS-EMBEDDED-JWK": _r(
         "Verify with keys the server holds (its own key pair or a configured JWKS), never with a `jwk`, `jku` or "
         "`x5c` taken from the token's header.",
@@ -389,6 +400,12 @@ REMEDIATIONS: dict[str, Remediation] = {
         "Issue every access token with the deployment's `iss` (the profile's token.issuer).",
         "Symfony/Lexik: add iss in a JWTCreated listener. DRF SimpleJWT: ISSUER. Flask-JWT-Extended: "
         "JWT_ENCODE_ISSUER. Laravel tymon/jwt-auth sets iss to the request URL by default."),
+    "TOKEN-CLAIMS-BEFORE-SIGNATURE": _r(
+        "Verify the signature first and answer every token that fails it the same way; read exp and the other "
+        "claims only from a verified token.",
+        "Symfony/Lexik 2.x reports 'Expired JWT Token' for a forged expired token (it checks exp first): answer "
+        "both with one message in a JWTInvalid/JWTExpired listener. PyJWT, jsonwebtoken and SimpleJWT verify "
+        "the signature first."),
     "TOKEN-DISTINCT": _r(
         "Issue a new token on every login (a fresh iat, or a jti), so one leaked token does not equal every "
         "later one.",

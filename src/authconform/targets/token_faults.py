@@ -21,8 +21,11 @@ import warnings
 from collections.abc import Callable
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import jwt
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
@@ -156,6 +159,14 @@ class TokenFaults:
         if self.has(token_defects.KID_COMMAND_INJECTION) and isinstance(kid, str):
             _shell_sleep(kid)
             return False
+        jku, x5u = header.get("jku"), header.get("x5u")
+        if self.has(token_defects.JKU_FETCHED) and isinstance(jku, str):
+            _fetch(jku)
+            return False
+        if self.has(token_defects.JKU_FOLLOWED) and isinstance(jku, str):
+            return alg_text == "RS256" and _jku_key_verifies(jku, kid, signed, signature)
+        if self.has(token_defects.X5U_FOLLOWED) and isinstance(x5u, str):
+            return alg_text == "RS256" and _x5u_key_verifies(x5u, signed, signature)
         if self.has(token_defects.EMBEDDED_JWK) and isinstance(header.get("jwk"), dict):
             return _embedded_jwk_verifies(header["jwk"], alg_text, signed, signature)
         if self.has(token_defects.KEY_CONFUSION) and alg_text == "HS256":
@@ -201,6 +212,40 @@ def _shell_sleep(kid: str) -> None:
     match = _PIPED_SLEEP.search(kid)
     if match:
         time.sleep(min(int(match.group(1)), 10))
+
+
+def _fetch(url: str) -> bytes | None:
+    """GET ``url`` as a trusting verifier would; the reference target reaches loopback hosts only."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    try:
+        answer = httpx.get(url, timeout=3.0)
+    except httpx.HTTPError:
+        return None
+    return answer.content if answer.status_code == 200 else None
+
+
+def _jku_key_verifies(url: str, kid: Any, signed: bytes, signature: bytes) -> bool:
+    """The signature checked with the key of ``kid`` (or the first one) in the JWKS at ``url``."""
+    body = _fetch(url)
+    try:
+        keys = json.loads(body or b"null")["keys"]
+        jwk = next((k for k in keys if k.get("kid") == kid), keys[0])
+        key = RSAAlgorithm.from_jwk(json.dumps(jwk))
+        return bool(RSAAlgorithm(RSAAlgorithm.SHA256).verify(signed, key, signature))
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, jwt.InvalidKeyError):
+        return False
+
+
+def _x5u_key_verifies(url: str, signed: bytes, signature: bytes) -> bool:
+    """The signature checked with the public key of the certificate at ``url`` (no chain, no trust anchor)."""
+    body = _fetch(url)
+    try:
+        key = x509.load_pem_x509_certificate(body or b"").public_key()
+        return bool(RSAAlgorithm(RSAAlgorithm.SHA256).verify(signed, key, signature))
+    except (ValueError, TypeError):
+        return False
 
 
 def _embedded_jwk_verifies(jwk: dict[str, Any], alg: str, signed: bytes, signature: bytes) -> bool:

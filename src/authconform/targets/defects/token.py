@@ -163,6 +163,30 @@ KID_COMMAND_INJECTION = register(
     breaks=same(LEXIK, "ACCESS-KID-INJECTION"),
 )
 
+JKU_FOLLOWED = register(
+    "jku-followed",
+    description="""A token whose header names a jku is verified with the key of that kid from the
+    JWKS fetched there (the reference target fetches loopback URLs only): anyone who serves a JWKS
+    of their own is accepted.""",
+    breaks=same(LEXIK, "ACCESS-JKU"),
+)
+
+JKU_FETCHED = register(
+    "jku-fetched",
+    description="""The verifier fetches the URL a token's jku names (to warm a key cache) before it
+    refuses the key as unknown: the token is refused, but the server made a request to a URL the
+    sender chose (loopback URLs only on the reference target).""",
+    breaks=same(LEXIK, "ACCESS-JKU"),
+)
+
+X5U_FOLLOWED = register(
+    "x5u-followed",
+    description="""A token whose header names an x5u is verified with the public key of the
+    certificate fetched there, never checked against a trust anchor (loopback URLs only on the
+    reference target).""",
+    breaks=same(LEXIK, "ACCESS-X5U"),
+)
+
 EMBEDDED_JWK = register(
     "embedded-jwk-accepted",
     description="""A token whose header carries a jwk is verified with that key (CVE-2018-0114):
