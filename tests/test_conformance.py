@@ -27,16 +27,16 @@ FAST = ["--target-option", "hash_iterations=1000"]
 HARDENED = ["--target-option", "hardened=true"]
 # What a stock deployment of the real system earns: hardening headers its framework does not send. Warnings
 # (should) for a login API that is not an OAuth 2.0 token endpoint, so the stock verdict stays conformant.
+# Stock Lexik also reads exp before the signature: a forged expired token is answered "Expired JWT Token"
+# (research/lexik-real.md), information (may).
 STOCK_FINDINGS = {
-    "chamilo": {"SEC-NO-STORE", "SEC-NOSNIFF"},
+    "chamilo": {"SEC-NO-STORE", "SEC-NOSNIFF", "TOKEN-CLAIMS-BEFORE-SIGNATURE"},
     "invoiceninja": {"SEC-NO-STORE", "SEC-NOSNIFF"},
-    "pch-sig": {"SEC-NO-STORE", "SEC-NOSNIFF", "REFRESH-NO-STORE"},
+    "pch-sig": {"SEC-NO-STORE", "SEC-NOSNIFF", "REFRESH-NO-STORE", "TOKEN-CLAIMS-BEFORE-SIGNATURE"},
 }
 # What the real systems get wrong, so their faithful reference targets do too: expected wherever the check
-# runs, clean or not. Invoice Ninja reads credentials from the query string (Laravel merges it into input); Lexik
-# checks exp before the signature, so a forged expired token is answered "Expired JWT Token" (research/lexik-real.md).
-REAL_FINDINGS = {"invoiceninja": {"SEC-CREDENTIALS-IN-QUERY"},
-                 "chamilo": {"TOKEN-CLAIMS-BEFORE-SIGNATURE"}, "pch-sig": {"TOKEN-CLAIMS-BEFORE-SIGNATURE"}}
+# runs, clean or not. Invoice Ninja reads credentials from the query string (Laravel merges it into input).
+REAL_FINDINGS = {"invoiceninja": {"SEC-CREDENTIALS-IN-QUERY"}}
 
 
 def real_findings(flavour, outcome):
@@ -107,7 +107,7 @@ def test_clean_stock_reference_target_earns_the_real_warnings(flavour, run_authc
     assert outcome.summary is not None, outcome.output[-3000:]
     expected = real_findings(flavour, outcome) | STOCK_FINDINGS[flavour]
     assert outcome.failed == expected, f"clean stock {flavour}: {_not_passed(outcome)}"
-    assert set(_severities(outcome, STOCK_FINDINGS[flavour]).values()) == {"should"}, _not_passed(outcome)
+    assert set(_severities(outcome, STOCK_FINDINGS[flavour]).values()) <= {"should", "may"}, _not_passed(outcome)
     assert outcome.code == 0, outcome.output[-3000:]
     assert outcome.summary["verdict"].startswith("conformant"), outcome.summary["verdict"]
     for check_id, reason in outcome.reasons("skipped").items():

@@ -240,8 +240,12 @@ class JwtEncoder:
         defects: ActiveDefects | None = None,
         audience: str | None = None,
         issuer: str | None = None,
+        expired_message: str = EXPIRED_TOKEN,
     ):
         self.keys = keys
+        # Stock lexik checks exp before the signature and says "Expired JWT Token" even for a forged
+        # token; a hardened deployment answers it as invalid from an on_jwt_expired listener.
+        self.expired_message = expired_message
         # Lexik has no aud/iss setting: a deployment adds them in a JWTCreated listener and checks them
         # in a JWTDecoded listener (markAsInvalid), as Lexik's "data customization" documentation shows.
         self.audience = audience
@@ -298,7 +302,7 @@ class JwtEncoder:
         if state == "invalid":
             raise TokenRejected(INVALID_TOKEN)
         if state == "expired":
-            raise TokenRejected(EXPIRED_TOKEN)
+            raise TokenRejected(self.expired_message)
         if state != "verified" or not payload:
             raise TokenRejected(INVALID_TOKEN)
         if not self._decoded_listener_accepts(payload):
@@ -362,6 +366,15 @@ class JwtEncoder:
             return False
         expired = "exp" in payload and clock - self.clock_skew >= payload["exp"]
         return not expired or self.faults.accepts_expired
+
+
+def expired_message(hardened: bool) -> str:
+    """The 401 message of an expired token: stock lexik's, or (hardened) the invalid-token one.
+
+    Stock lexik reads exp before it trusts the signature, so "Expired JWT Token" tells a forger the
+    claims were read; an on_jwt_expired listener that answers like on_jwt_invalid hides that.
+    """
+    return INVALID_TOKEN if hardened else EXPIRED_TOKEN
 
 
 def _as_php_array(value: Any) -> dict[str, Any]:

@@ -29,7 +29,8 @@ class TargetSettings:
     ``return_expiration`` (answers state ``refresh_token_expiration``); all on by default.
     ``hardened`` adds what a security-minded operator configures on top of the stock framework
     (``Cache-Control: no-store`` and ``Pragma: no-cache`` on token answers, ``nosniff`` on JSON,
-    HSTS over https); off by default, because the real systems do not send them.
+    HSTS over https, and on the Lexik flavours an on_jwt_expired listener that answers an expired token
+    like an invalid one); off by default, because the real systems do not do so.
     """
 
     hash_iterations: int = 20_000
