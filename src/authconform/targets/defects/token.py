@@ -127,8 +127,12 @@ ACCEPTS_ALG_NONE = register(
 IGNORES_SIGNATURE = register(
     "ignores-signature",
     description="""The RS256 signature is never checked (the alg must still say RS256): a damaged
-    signature or a rewritten payload under the original one is accepted.""",
-    breaks=same(LEXIK, "ACCESS-SIGNATURE-STRIPPED", "ACCESS-PAYLOAD-TAMPERED"),
+    signature, a rewritten payload under the original one, or a token signed with any other RSA key is
+    accepted.""",
+    breaks=same(LEXIK, "ACCESS-SIGNATURE-STRIPPED", "ACCESS-PAYLOAD-TAMPERED",
+                # RS256 tokens signed with the sender's own key (named in jwk, jku or x5u) are taken as well, and a
+                # damaged signature is accepted where an expired token is refused:
+                "ACCESS-EMBEDDED-JWK", "ACCESS-JKU", "ACCESS-X5U", "TOKEN-CLAIMS-BEFORE-SIGNATURE"),
 )
 
 KEY_CONFUSION = register(
