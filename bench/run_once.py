@@ -40,6 +40,16 @@ def replay(exchanges, base_url: str, timeout: float) -> float:
     return time.perf_counter() - started
 
 
+class RunCapture:
+    """Keeps the run the plugin built, for its recorded exchanges (the bench replays them)."""
+
+    run = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.run = config.stash.get(plugin.RUN, None)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--iterations", type=int, default=1_000_000)
@@ -57,10 +67,11 @@ def main() -> int:
                 "--rps", "0", "--report-dir", reports]
         if args.workers:
             argv += ["-n", str(args.workers)]
+        capture = RunCapture()
         started = time.perf_counter()
-        code = pytest.main(argv)
+        code = pytest.main(argv, plugins=[capture])
         run_seconds = time.perf_counter() - started
-        run = plugin.LAST_RUN["run"]
+        run = capture.run
         summary = json.loads((run.report_dir / "summary.json").read_text())
         exchanges = [e for e in run.recorder.exchanges if not e.purpose.startswith("preflight")]
         result = {

@@ -18,25 +18,19 @@ from urllib.parse import urlsplit
 import pytest
 
 from authconform import expect
-from authconform.checks import check
+from authconform.checks import check, check_of
 from authconform.endpoints.login import LoginFailed
 from authconform.endpoints.protected import call_protected
 from authconform.jwt import forge, tokens
 from authconform.jwt.callback import LOOPBACK_HOSTS, CallbackListener
 from authconform.jwt.forge import ForgedToken
+from authconform.profile import CredentialScheme
 
 QUERY_NAMES = ("access_token", "token", "bearer", "jwt", "api_token", "auth")
 SLOW_WAIT_LIMIT = 900  # seconds --slow will wait for a token to expire
 ES_ALGORITHMS = ("ES256", "ES384", "ES512")
 FETCH_WAIT = 1.0  # seconds the listener waits for a fetch after the answer (a verifier may fetch in the background)
 KID_SLEEP = 5  # seconds the command-injection kid asks a shell to sleep (jwt_tool sends 10)
-
-
-def _session(login):
-    try:
-        return login.session()
-    except LoginFailed as exc:
-        pytest.skip(f"needs a valid login, which failed: {exc}")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +44,10 @@ def endpoint(profile):
 @pytest.fixture(scope="module")
 def valid_use(endpoint, login, target, profile):
     """The valid token on the protected endpoint: sent once, shared by the access checks."""
-    token = _session(login).token
+    try:  # module scope: the plugin's session fixture is per test
+        token = login.session().token
+    except LoginFailed as exc:
+        pytest.skip(f"needs a valid login, which failed: {exc}")
     return call_protected(target, profile, token, purpose="the valid token on the protected endpoint (shared)")
 
 
@@ -61,23 +58,18 @@ def no_token_use(endpoint, target, profile):
 
 
 @pytest.fixture
-def accepted_token(valid_use, endpoint, login):
+def accepted_token(valid_use, endpoint, session):
     """The valid token, once the endpoint has been seen to accept it (the control for every forgery)."""
     if not valid_use.ok or valid_use.status != endpoint.ok_status:
         pytest.skip(f"the valid token itself is refused ({valid_use.describe(80) if valid_use.ok else valid_use.error};"
                     f" see ACCESS-VALID-TOKEN): a refused forgery would prove nothing")
-    return _session(login).token
+    return session.token
 
 
 @pytest.fixture
-def issued_jwt(accepted_token, profile) -> tokens.Jwt:
-    """The accepted token as a JWT to forge from; skips for opaque tokens."""
-    if profile.token.format != "jwt":
-        pytest.skip(f"the profile's tokens are {profile.token.format} (token.format): there is no JWT to forge from")
-    try:
-        return tokens.read(accepted_token)
-    except tokens.TokenProblem as exc:
-        pytest.skip(f"the login's token cannot be read as a JWT ({exc}); see TOKEN-STRUCTURE")
+def issued_jwt(accepted_token, decoded_token) -> tokens.Jwt:
+    """The accepted token as a JWT to forge from (the plugin's ``decoded_token``); skips for opaque tokens."""
+    return decoded_token
 
 
 def _anonymous_access(no_token_use, endpoint) -> None:
@@ -88,7 +80,7 @@ def _anonymous_access(no_token_use, endpoint) -> None:
 
 
 def _scheme(endpoint) -> str:
-    return endpoint.scheme or "bearer"
+    return str(CredentialScheme.parse(endpoint.scheme))
 
 
 def _refused_with(answers: list[tuple[str, object]], endpoint, source: str, record_property) -> None:
@@ -114,6 +106,18 @@ def _refused_with(answers: list[tuple[str, object]], endpoint, source: str, reco
     if wanted is None:
         record_property("note", expect.unpinned_note(
             expect.Unpinned(answer.status, "protected.rejected_status") for _, answer in answers))
+
+
+@pytest.fixture
+def try_forged(request, target, profile):
+    """Send forged tokens as the running check (its ID names each request's purpose), via :func:`_try_forged`."""
+    check_id = check_of(request.node).id
+
+    def send(forged: list[ForgedToken], source: str) -> None:
+        __tracebackhide__ = True
+        _try_forged(target, profile, check_id, forged, source)
+
+    return send
 
 
 def _try_forged(target, profile, check_id: str, forged: list[ForgedToken], source: str) -> None:
@@ -187,21 +191,15 @@ def test_garbage_token_is_refused(endpoint, target, profile, record_property):
 def test_wrong_scheme_is_refused(accepted_token, endpoint, no_token_use, target, profile, record_property):
     """The valid token sent any other way than the profile's scheme is refused."""
     _anonymous_access(no_token_use, endpoint)
-    scheme = _scheme(endpoint)
-    if scheme == "bearer":
-        variants = [(f"Authorization: {name} <token>", {"Authorization": f"{name} {accepted_token}"})
-                    for name in ("Basic", "Token", "JWT")]
-        variants.append(("Authorization: <token> with no scheme", {"Authorization": accepted_token}))
-    elif scheme.startswith("authorization:"):
-        own = scheme.split(":", 1)[1]
-        variants = [(f"Authorization: {name} <token>", {"Authorization": f"{name} {accepted_token}"})
-                    for name in ("Bearer", "Basic", "Token", "JWT") if name.lower() != own.lower()]
-        variants.append(("Authorization: <token> with no scheme", {"Authorization": accepted_token}))
-    else:
-        name = scheme.split(":", 1)[1]
+    scheme = CredentialScheme.parse(endpoint.scheme)
+    if scheme.kind == "header":
         variants = [("Authorization: Bearer <token>", {"Authorization": f"Bearer {accepted_token}"}),
                     ("Authorization: <token> with no scheme", {"Authorization": accepted_token}),
-                    (f"{name}: Bearer <token>", {name: f"Bearer {accepted_token}"})]
+                    (f"{scheme.name}: Bearer <token>", {scheme.name: f"Bearer {accepted_token}"})]
+    else:  # bearer is authorization:Bearer: every other auth-scheme, and none
+        variants = [(f"Authorization: {name} <token>", {"Authorization": f"{name} {accepted_token}"})
+                    for name in ("Bearer", "Basic", "Token", "JWT") if name.lower() != scheme.name.lower()]
+        variants.append(("Authorization: <token> with no scheme", {"Authorization": accepted_token}))
     answers = [(label, call_protected(target, profile, headers=headers, purpose=f"the valid token as {label}"))
                for label, headers in variants]
     _refused_with(answers, endpoint, f"RFC 6750 §2.1; the profile's scheme is {scheme}", record_property)
@@ -259,25 +257,25 @@ def test_401_names_the_bearer_scheme(endpoint, no_token_use, target, profile):
 @check("ACCESS-ALG-NONE", severity="must", requirement="RFC 8725 §3.1, §3.2; OWASP ASVS 4.0.3 V3.5.3",
        why=("RFC 8725 §3.1: verifiers MUST accept only allow-listed algorithms, and RFC 7519 §7.2 MUST reject an "
             "invalid JWT; accepting it is a forgery."))
-def test_alg_none_is_refused(issued_jwt, target, profile):
+def test_alg_none_is_refused(issued_jwt, target, profile, try_forged):
     """The token re-labelled alg none (none, None, NONE, nOnE), with or without a signature, is refused."""
-    _try_forged(target, profile, "ACCESS-ALG-NONE", forge.alg_none(issued_jwt),
+    try_forged(forge.alg_none(issued_jwt),
                 "RFC 8725 §3.2: 'none' is not an acceptable algorithm")
 
 
 @check("ACCESS-SIGNATURE-STRIPPED", severity="must", requirement="RFC 7515 §5.2; OWASP ASVS 4.0.3 V3.5.3",
        why=("RFC 7515 §5.2: a JWS whose signature does not validate MUST be treated as invalid; accepting it is a"
             " forgery."))
-def test_stripped_signature_is_refused(issued_jwt, target, profile):
+def test_stripped_signature_is_refused(issued_jwt, target, profile, try_forged):
     """The token with its signature removed, damaged or cut short is refused."""
-    _try_forged(target, profile, "ACCESS-SIGNATURE-STRIPPED", forge.signature_stripped(issued_jwt),
+    try_forged(forge.signature_stripped(issued_jwt),
                 "RFC 7515 §5.2: the signature must verify")
 
 
 @check("ACCESS-PAYLOAD-TAMPERED", severity="must", requirement="RFC 7515 §5.2; OWASP ASVS 4.0.3 V3.5.3",
        why=("RFC 7515 §5.2: a JWS whose signature does not validate MUST be treated as invalid; accepting it is a"
             " forgery."))
-def test_tampered_payload_is_refused(issued_jwt, target, profile):
+def test_tampered_payload_is_refused(issued_jwt, target, profile, try_forged):
     """A changed payload under the original signature (more roles, another user) is refused."""
     # another account's identity; its id where the identity claim holds ids (accounts.<name>.id)
     id_valued = bool(profile.account("valid").id or profile.token.claims.identity_pointer)
@@ -288,21 +286,21 @@ def test_tampered_payload_is_refused(issued_jwt, target, profile):
     forged = [f for f in forged if not forge.same_token(f.token, issued_jwt.raw)]
     if not forged:
         pytest.skip("no tampered payload differs from the login's token, so none is sent")
-    _try_forged(target, profile, "ACCESS-PAYLOAD-TAMPERED", forged,
+    try_forged(forged,
                 "RFC 7515 §5.2: the signature covers the payload")
 
 
 @check("ACCESS-KEY-CONFUSION", severity="must", requirement="RFC 8725 §3.1, §2.1; OWASP ASVS 4.0.3 V3.5.3",
        why=("RFC 8725 §3.1: each key MUST be used with exactly one algorithm; accepting it lets anyone holding "
             "the public key forge tokens."))
-def test_key_confusion_is_refused(issued_jwt, target, profile):
+def test_key_confusion_is_refused(issued_jwt, target, profile, try_forged):
     """HS256 signed with the server's own public key as the HMAC secret (CVE-2016-10555) is refused."""
     if not issued_jwt.is_asymmetric:
         pytest.skip(f"the token is signed with {issued_jwt.alg}: key confusion needs a public-key algorithm")
     pem = tokens.public_key_pem(profile, target, issued_jwt)
     if pem is None:
         pytest.skip("the profile gives no public key (token.verify.public_key or jwks_url) to confuse with")
-    _try_forged(target, profile, "ACCESS-KEY-CONFUSION", forge.key_confusion(issued_jwt, pem),
+    try_forged(forge.key_confusion(issued_jwt, pem),
                 "RFC 8725 §3.1: each key is used with exactly one algorithm")
 
 
@@ -339,13 +337,13 @@ def test_embedded_jwk_is_refused(issued_jwt, target, profile):
 @check("ACCESS-ES256-ZERO-SIGNATURE", severity="must", requirement="CVE-2022-21449; RFC 7518 §3.4; RFC 8725 §3.1",
        why=("RFC 7518 §3.4 and RFC 7515 §5.2: r = s = 0 never validates, and an invalid JWS MUST be rejected; "
             "accepting it is a forgery."))
-def test_es256_zero_signature_is_refused(issued_jwt, target, profile):
+def test_es256_zero_signature_is_refused(issued_jwt, target, profile, try_forged):
     """For an ECDSA target: ES256 with the signature r = s = 0 ("psychic signature") is refused."""
     algorithms = {issued_jwt.alg or "", *(profile.token.algorithms or [])}
     if not algorithms & set(ES_ALGORITHMS):
         pytest.skip(f"the target signs {issued_jwt.alg} and the profile allows no ES* algorithm: CVE-2022-21449 "
                     f"concerns ECDSA verifiers")
-    _try_forged(target, profile, "ACCESS-ES256-ZERO-SIGNATURE", forge.es256_zero_signature(issued_jwt),
+    try_forged(forge.es256_zero_signature(issued_jwt),
                 "CVE-2022-21449: r = s = 0 is never a valid ECDSA signature")
 
 
@@ -452,18 +450,14 @@ def _confirm_signing_key(issued_jwt, accepted_token, key, alg, target, profile) 
 
 @check("ACCESS-EXPIRED", severity="must", requirement="RFC 7519 §4.1.4; OWASP ASVS 4.0.3 V3.3.1",
        why="RFC 7519 §4.1.4: a JWT MUST NOT be accepted on or after its exp.")
-def test_expired_token_is_refused(accepted_token, login, target, profile, run):
+def test_expired_token_is_refused(accepted_token, session, target, profile, run, try_forged, request):
     """An expired token is refused: forged with the profile's signing key, or (--slow) a real one waited out."""
-    session = _session(login)
     if profile.token.format == "jwt":
-        try:
-            issued = tokens.read(accepted_token)
-        except tokens.TokenProblem as exc:
-            pytest.skip(f"the login's token cannot be read as a JWT ({exc}); see TOKEN-STRUCTURE")
+        issued = request.getfixturevalue("decoded_token")
         key, alg = _signing_key(profile, issued)
         if key is not None:
             expired = _forged_expired(issued, accepted_token, key, alg, target, profile)
-            _try_forged(target, profile, "ACCESS-EXPIRED", [expired], "RFC 7519 §4.1.4: not on or after exp")
+            try_forged([expired], "RFC 7519 §4.1.4: not on or after exp")
             return
         exp = tokens.seconds(issued.payload.get("exp"))
         if exp is None:
@@ -484,7 +478,7 @@ def test_expired_token_is_refused(accepted_token, login, target, profile, run):
     if wait > 0:
         time.sleep(wait)
     label = f"the login's own token, {time.time() - expires + profile.token.leeway + 1:.0f} s after it expired"
-    _try_forged(target, profile, "ACCESS-EXPIRED", [ForgedToken(label, accepted_token)],
+    try_forged([ForgedToken(label, accepted_token)],
                 "RFC 7519 §4.1.4: not on or after exp")
 
 

@@ -17,10 +17,6 @@ from authconform.http.redaction import secret_forms
 from authconform.pointer import MISSING, resolve
 
 
-def _schema(profile, reference):
-    return str(profile.resolve(reference)) if reference else None
-
-
 @pytest.fixture(scope="module")
 def valid_answer(login):
     """The shared valid login's answer, for checks that look at a successful login."""
@@ -43,7 +39,7 @@ def _refused(answer, profile, name, *, field=None):
     error = profile.login.errors[name]
     success = profile.login.success
     return expect.refused(answer, error, f"login.errors.{name}", (success.token, success.refresh_token),
-                          _schema(profile, error.schema if error is not None else None), field=field)
+                          profile.schema_path(error.schema if error is not None else None), field=field)
 
 
 def _note(record_property, seen):
@@ -76,7 +72,7 @@ def test_valid_login_body_matches_schema(success, profile):
     """A successful login's body matches the profile's success schema."""
     if not profile.login.success.schema:
         pytest.skip("the profile gives no login.success.schema")
-    expect.matches_schema(success, _schema(profile, profile.login.success.schema), "profile login.success.schema")
+    expect.matches_schema(success, profile.schema_path(profile.login.success.schema), "profile login.success.schema")
 
 
 @check("LOGIN-OK-TOKEN", severity="must", requirement="profile login.success.token",
@@ -304,4 +300,4 @@ def test_disabled_account_is_refused(login, profile, target, record_property):
     if token is None:
         pytest.skip("the disabled account's login gave no token to try")
     used = call_protected(target, profile, token, purpose="the disabled account's token on the protected endpoint")
-    expect.refused(used, error, source, (), _schema(profile, error.schema))
+    expect.refused(used, error, source, (), profile.schema_path(error.schema))

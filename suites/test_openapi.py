@@ -2,13 +2,15 @@
 
 The profile's ``openapi.spec`` names the document (a path on the target, a URL or a file); without an
 ``openapi`` section every check here skips with that reason. The checks that judge the whole run
-(OPENAPI-FUZZ, OPENAPI-LOGIN-DOCUMENTED, OPENAPI-EXCHANGES-CONFORM) are moved to the end of the
-session by the plugin, so they see every exchange the other suites recorded.
+(OPENAPI-FUZZ, OPENAPI-LOGIN-DOCUMENTED, OPENAPI-EXCHANGES-CONFORM, OPENAPI-STATUSES-DOCUMENTED) declare
+``phase="last"`` (the fuzzer first, the ones that read its answers after it), so they see every
+exchange the other suites recorded.
 schemathesis, hypothesis and the OpenAPI validators are imported only inside these checks.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass
 
@@ -18,6 +20,8 @@ from authconform import expect
 from authconform.checks import check
 
 FUZZ_CHECK = "OPENAPI-FUZZ"
+# wall-clock bound of OPENAPI-FUZZ when the profile sets no openapi.fuzz_seconds
+FUZZ_SECONDS = 3.0
 SHOWN = 8
 
 
@@ -133,7 +137,7 @@ def test_document_is_valid_openapi(loaded_document):
                     f"{len(problems)} problem(s): {_shown(problems, 5)}")
 
 
-@check("OPENAPI-LOGIN-DOCUMENTED", severity="should",
+@check("OPENAPI-LOGIN-DOCUMENTED", severity="should", phase="last", after=(FUZZ_CHECK,),
        requirement="OpenAPI Specification (Operation and Responses Objects); profile login.success, login.errors",
        why="A status the document leaves out is a documentation gap: clients miss a case, no MUST is broken.")
 def test_login_is_documented(document, profile, run, request):
@@ -189,30 +193,37 @@ def _path(url, run):
     return unquote(urlsplit(url).path)
 
 
-@check("OPENAPI-EXCHANGES-CONFORM", severity="must",
-       requirement="OpenAPI Specification (Responses, Media Type and Schema Objects)",
-       why=("The profile names the document as the API's contract (openapi.spec): an answer whose content type or"
-            " body breaks it breaks a stated behaviour."))
-def test_recorded_exchanges_conform(document, profile, run, request):
-    """Every answer recorded during the run matches the document: status, content type and body schema.
-
-    Runs last. Each recorded exchange whose request is a documented operation is judged; the
-    login's and refresh's undocumented statuses are OPENAPI-LOGIN-DOCUMENTED's finding, an
-    undocumented 5xx is a server error rather than a gap in the document (the checks of the suite
-    that caused it report it), and the fuzzer's own exchanges are OPENAPI-FUZZ's.
-    """
-    from authconform.openapi.document import judged_exchanges, response_bytes
+def _documented_exchanges(document, run):
+    """Each recorded answer (the fuzzer's left to OPENAPI-FUZZ) to a documented operation, with that operation."""
+    from authconform.openapi.document import judged_exchanges
 
     base = _base_path(run)
-    own = {name: op for name, _, _, _, op in _operations(document, profile, run) if op is not None}
-    findings = []
-    judged = 0
     for exchange in judged_exchanges(list(run.recorder.exchanges), skip_checks={FUZZ_CHECK}):
         operation = document.find(exchange.method, exchange.url, base)
-        if operation is None:
-            continue
-        undocumented = operation.response_key(exchange.status) is None
-        if undocumented and (exchange.status >= 500 or any(operation.label == op.label for op in own.values())):
+        if operation is not None:
+            yield exchange, operation
+
+
+@check("OPENAPI-EXCHANGES-CONFORM", severity="must", phase="last", after=(FUZZ_CHECK, "OPENAPI-LOGIN-DOCUMENTED"),
+       requirement="OpenAPI Specification (Responses, Media Type and Schema Objects)",
+       why=("The profile names the document as the API's contract (openapi.spec): an answer whose content type or"
+            " body breaks what the document says of its status breaks a stated behaviour."))
+def test_recorded_exchanges_conform(document, profile, run, request):
+    """Every recorded answer with a documented status matches the document: content type and body schema.
+
+    Runs last. Each recorded exchange whose request is a documented operation and whose status the
+    operation documents (by its code, its ``NXX`` range or ``default``) is judged. A status the
+    document does not describe is a documentation finding, reported once at ``should``: by
+    OPENAPI-LOGIN-DOCUMENTED for the login and refresh, by OPENAPI-STATUSES-DOCUMENTED for every
+    other operation (the OpenAPI Responses Object does not expect a document to list every
+    status). The fuzzer's own exchanges are OPENAPI-FUZZ's.
+    """
+    from authconform.openapi.document import response_bytes
+
+    findings = []
+    judged = 0
+    for exchange, operation in _documented_exchanges(document, run):
+        if operation.response_key(exchange.status) is None:
             continue
         judged += 1
         body = b"" if exchange.error_kind == "too_large" else response_bytes(exchange)
@@ -224,15 +235,54 @@ def test_recorded_exchanges_conform(document, profile, run, request):
                             + "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3
                                                           else ""))
     if findings:
-        expect.fail(f"expected every recorded answer to match the OpenAPI document ({document.source}); "
-                    f"{len(findings)} of {judged} "
+        expect.fail(f"expected every recorded answer with a documented status to match the OpenAPI document "
+                    f"({document.source}); {len(findings)} of {judged} "
                     f"judged exchange(s) do not: {_shown(findings, 6)}{_coverage_note(run, request)}")
     if judged == 0:
-        pytest.skip(f"no recorded exchange went to an operation {document.source} documents "
+        pytest.skip(f"no recorded exchange got a status documented for its operation in {document.source} "
                     f"(it documents {document.list_operations()}){_coverage_note(run, request)}")
 
 
-@check(FUZZ_CHECK, severity="must", requirement="RFC 9110 §15.5; OpenAPI Specification (Responses Object)",
+@check("OPENAPI-STATUSES-DOCUMENTED", severity="should", phase="last", after=(FUZZ_CHECK,),
+       requirement="OpenAPI Specification (Responses Object)",
+       why=("The Responses Object does not expect a document to cover every possible status: a status it leaves "
+            "out is a documentation gap that clients miss, no MUST is broken."))
+def test_answered_statuses_are_documented(document, profile, run, request):
+    """Every non-5xx status a documented operation (other than the login and refresh) answered is documented.
+
+    Runs last, over every recorded exchange. A status counts as documented by its code, its ``NXX``
+    range or the operation's ``default`` response. The login's and refresh's statuses are
+    OPENAPI-LOGIN-DOCUMENTED's; a 5xx is a server error, not a gap in the document (the checks of
+    the suite that caused it report it).
+    """
+    own = {op.label for _, _, _, _, op in _operations(document, profile, run) if op is not None}
+    seen: Counter = Counter()
+    first: dict = {}
+    judged = 0
+    for exchange, operation in _documented_exchanges(document, run):
+        if operation.label in own or exchange.status >= 500:
+            continue
+        judged += 1
+        if operation.response_key(exchange.status) is None:
+            key = (operation.label, exchange.status)
+            seen[key] += 1
+            first.setdefault(key, (exchange.purpose or "no purpose", exchange.check or "setup",
+                                   ", ".join(operation.documented_statuses())))
+    if seen:
+        problems = [f"{label} answered {status} {count} time(s) (first: {first[(label, status)][0]!r}, "
+                    f"{first[(label, status)][1]}); it documents {first[(label, status)][2]}"
+                    for (label, status), count in sorted(seen.items())]
+        expect.fail(f"expected every status a documented operation answered to be documented (OpenAPI Responses "
+                    f"Object) in {document.source}: {_shown(problems)}"
+                    f"{_coverage_note(run, request)}")
+    if judged == 0:
+        pytest.skip(f"no recorded exchange went to an operation {document.source} documents other than the login "
+                    f"and refresh (OPENAPI-LOGIN-DOCUMENTED judges those; it documents "
+                    f"{document.list_operations()}){_coverage_note(run, request)}")
+
+
+@check(FUZZ_CHECK, severity="must", phase="last",
+       requirement="RFC 9110 §15.5; OpenAPI Specification (Responses Object)",
        why=("A 5xx (RFC 9110 §15.6: the server erred) or a body that breaks a documented schema breaks HTTP or "
             "the contract the profile names."))
 def test_fuzzed_login_and_refresh(document, profile, run, target):
@@ -243,14 +293,19 @@ def test_fuzzed_login_and_refresh(document, profile, run, target):
     matches its schema.
 
     schemathesis generates the requests from the document, at most ``openapi.fuzz_examples`` per
-    operation, sent paced through the run's client with the profile's login and secret headers; a
-    request carrying a profile account's identity is paid from the failed-login budget first.
+    operation and ``openapi.fuzz_seconds`` for the whole check (shared out among the operations), sent
+    paced through the run's client with the profile's login and secret headers; a request carrying a
+    profile account's identity is paid from the failed-login budget first.
     """
     examples = _section(profile).fuzz_examples
     if examples is None:
         examples = 50
     if examples <= 0:
         pytest.skip("openapi.fuzz_examples is 0: fuzzing is switched off")
+    seconds = _section(profile).fuzz_seconds
+    seconds = float(FUZZ_SECONDS if seconds is None else seconds)
+    if seconds <= 0:
+        pytest.skip("openapi.fuzz_seconds is 0: fuzzing is switched off")
     try:
         import schemathesis  # noqa: F401
 
@@ -259,16 +314,18 @@ def test_fuzzed_login_and_refresh(document, profile, run, target):
         pytest.skip(f"fuzzing needs schemathesis ({exc.name} is not installed): pip install schemathesis")
     identities = [a.identity for a in (profile.account(r) for r in ("valid", "disabled", "lockout")) if a]
     reports = []
-    for name, _method, _path, _source, operation in _operations(document, profile, run):
-        if operation is None:
-            continue
+    operations = [(name, operation) for name, _m, _p, _s, operation in _operations(document, profile, run)
+                  if operation is not None]
+    ends = time.monotonic() + seconds
+    for position, (name, operation) in enumerate(operations):
+        share = max(0.0, ends - time.monotonic()) / (len(operations) - position)
         headers = dict(profile.login.headers or {}) if name == "login" else {}
         if profile.secret_header is not None and profile.secret_header.value:
             headers[profile.secret_header.name] = profile.secret_header.value
         reports.append(fuzz_operation(document.raw, operation.method, operation.path, client=target,
                                       budget=run.budget, identities=identities, examples=examples,
                                       headers=headers, base_url=_server_url(target.base_url, operation),
-                                      purpose=f"fuzz {name} (schemathesis)"))
+                                      purpose=f"fuzz {name} (schemathesis)", seconds=share))
     if not reports:
         pytest.skip(f"{document.source} documents neither the login nor the refresh operation "
                     "(see OPENAPI-LOGIN-DOCUMENTED): nothing to fuzz")
@@ -286,6 +343,8 @@ def test_fuzzed_login_and_refresh(document, profile, run, target):
         expect.fail("expected every fuzzed request to get a non-5xx answer matching the document (a status it "
                     "does not list is OPENAPI-LOGIN-DOCUMENTED's finding): "
                     + " | ".join(heads) + "\n\n" + "\n\n".join(details))
+    if sum(r.sent for r in reports) == 0 and all(r.out_of_time for r in reports):
+        pytest.skip(f"no fuzzed request could be sent within openapi.fuzz_seconds ({seconds:g} s)")
     if sum(r.sent for r in reports) == 0:
         spared = sum(r.not_sent_for_budget for r in reports)
         pytest.skip(f"no fuzzed request could be sent ({spared} carried a profile account's identity and the "

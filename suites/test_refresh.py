@@ -22,10 +22,6 @@ from authconform.endpoints.protected import call_protected
 from authconform.pointer import MISSING, resolve
 
 
-def _schema(profile, reference):
-    return str(profile.resolve(reference)) if reference else None
-
-
 def _claims(token):
     """A JWT's payload without checking its signature (only to compare iat and identity), or None."""
     try:
@@ -39,7 +35,7 @@ def _refused(answer, profile, name="rejected"):
     """refresh.<name> exactly when the profile states it, else any 4xx with no token (never another field's)."""
     error = profile.refresh[name]
     return expect.refused(answer, error, f"refresh.{name}", (profile.refresh.token, profile.refresh.refresh_token),
-                          _schema(profile, error.schema if error is not None else None))
+                          profile.schema_path(error.schema if error is not None else None))
 
 
 def _note(record_property, seen):
@@ -138,7 +134,7 @@ def test_refresh_gives_a_new_access_token(first_refresh, family, profile, target
     expect.status(answer, profile.refresh.status, "profile refresh.status")
     expect.json_content_type(answer, "RFC 6749 §5.1: a token response is application/json")
     if profile.refresh.schema:
-        expect.matches_schema(answer, _schema(profile, profile.refresh.schema), "profile refresh.schema")
+        expect.matches_schema(answer, profile.schema_path(profile.refresh.schema), "profile refresh.schema")
     pointer = profile.refresh.token
     if first_refresh.token is None:
         found = resolve(answer.json(), pointer)

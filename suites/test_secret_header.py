@@ -18,12 +18,6 @@ from authconform.checks import check
 from authconform.endpoints.login import LoginFailed
 from authconform.http.redaction import secret_forms
 
-LAST = pytest.mark.authconform_last
-
-
-def _schema(profile, reference):
-    return str(profile.resolve(reference)) if reference else None
-
 
 @pytest.fixture(scope="module")
 def secret(profile):
@@ -67,7 +61,7 @@ def _refused(answer, profile, what, with_secret):
     error = _stated(profile)
     success = profile.login.success
     seen = expect.refused(answer, error, "secret_header", (success.token, success.refresh_token),
-                          _schema(profile, error.schema if error else None), pin="secret_header.rejected_status")
+                          profile.schema_path(error.schema if error else None), pin="secret_header.rejected_status")
     if seen is not None and with_secret.ok and answer.status == with_secret.status and answer.body == with_secret.body:
         expect.fail(f"expected {what} to be refused for the secret (secret_header.rejected_status is not stated, so "
                     f"any 4xx that differs from the answer with the right {header.name} will do), got the same "
@@ -176,8 +170,8 @@ def test_secret_header_name_is_case_insensitive(secret, login, profile):
                     f"login with the header written {spelling}, got {answer.describe()}")
 
 
-@LAST
 @check("SECRET-SAME-ORIGIN", severity="should", requirement="RFC 9110 §15.4; OWASP ASVS 4.0.3 V13.1.3",
+       phase="last", after=("OPENAPI-FUZZ",),  # looks at every exchange of the run, the fuzzer's too
        why=("No RFC MUST forbids a redirect that carries a header elsewhere and ASVS V13.1.3 is a verification "
             "requirement; the harness never follows one off the target."))
 def test_secret_stays_on_the_target_origin(secret, login, profile, run, missing_password_answer,
@@ -206,8 +200,8 @@ def test_secret_stays_on_the_target_origin(secret, login, profile, run, missing_
                                                                else ""))
 
 
-@LAST
 @check("SECRET-NOT-ECHOED", severity="should", requirement="OWASP ASVS 4.0.3 V7.1.1; OWASP ASVS 4.0.3 V8.3.1",
+       phase="last", after=("OPENAPI-FUZZ",),  # scans every answer of the run, the fuzzer's too
        why=("An echoed secret goes back only to its sender, but into every log on the way; ASVS V7.1.1 and V8.3.1"
             " are verification requirements, not MUSTs."))
 def test_secret_is_never_echoed(secret, login, run):
@@ -241,7 +235,7 @@ def test_login_without_the_required_headers(login, profile, record_property, bar
     source = "login.errors.missing_header"
     success = profile.login.success
     pointers = (success.token, success.refresh_token)
-    schema = _schema(profile, error.schema if error is not None else None)
+    schema = profile.schema_path(error.schema if error is not None else None)
     without = ", ".join(names)
     refused = bare_missing_password_answer
     seen = [expect.refused(refused, error, source, pointers, schema, field=login.password_field)]

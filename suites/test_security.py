@@ -390,8 +390,8 @@ def _error_paths(profile) -> list[tuple[str, str]]:
     return sorted({("GET", f"/authconform-no-such-route-{tag}"), ("GET", f"{parent}/authconform-no-such-route-{tag}")})
 
 
-@pytest.mark.authconform_last
 @check("SEC-ERROR-LEAK", severity="should", requirement="OWASP ASVS 4.0.3 V7.4.1; OWASP ASVS 4.0.3 V14.3.2",
+       phase="last", after=("OPENAPI-FUZZ",),  # looks at every error answer of the run, the fuzzer's too
        why=("ASVS V7.4.1 and V14.3.2 are verification requirements, not MUSTs: a debug page in production is a "
             "finding to fix, not a protocol failure."))
 def test_error_answers_leak_no_internals(login, profile, target, run, record_property, broken_json_answer):

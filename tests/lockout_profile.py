@@ -2,10 +2,10 @@
 
 The built-in profiles stay opt-out: the probe locks an account on purpose. Each reference target has
 a throwaway account for it; this writes the built-in profile again with ``accounts.lockout``,
-``security.lockout: true`` and the failures after which the real system locks. Those are more than
+``security.lockout: true`` and the failures after which the real system locks. Those can be more than
 the built-in ``limits.max_failed_logins`` allows (Chamilo locks after 10, the profile spends 8), so
-the limit is raised to fit, and runs of this profile select the lockout probe alone (``-k``): the
-valid account must not be spent up to its own lock.
+the lockout account gets a budget of its own, ``accounts.lockout.max_failed_logins``: its failures
+plus the right password's attempt. Every other account keeps the built-in budget, below its own lock.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ def opt_in_profile(flavour: str, folder: Path) -> Path:
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
     user, password, after = LOCKOUT[flavour]
     data["name"] = f"{flavour}-lockout"
-    data["accounts"]["lockout"] = {"identity": f"${{{user}}}", "password": f"${{{password}}}"}
+    # the failures that lock it, then the right password (refused once locked): a budget for this account alone
+    data["accounts"]["lockout"] = {"identity": f"${{{user}}}", "password": f"${{{password}}}",
+                                   "max_failed_logins": after + 1}
     data["security"] = {**(data.get("security") or {}), "lockout": True, "lockout_after": after}
-    limits = data.setdefault("limits", {})
-    limits["max_failed_logins"] = max(after + 1, limits.get("max_failed_logins", 10))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{flavour}-lockout.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

@@ -57,8 +57,8 @@ def report(tmp_path_factory):
     return outcome
 
 
-def _open(browser, outcome, height: int = 1000):
-    page = browser.new_page(viewport={"width": 1400, "height": height})
+def _open(browser, outcome, height: int = 1000, width: int = 1400):
+    page = browser.new_page(viewport={"width": width, "height": height})
     page.goto((outcome.report_dir / "report.html").as_uri())
     page.wait_for_selector("#results-table tbody.results-table-row")
     return page
@@ -129,9 +129,42 @@ def test_no_secret_in_the_page(browser, report):
         page.close()
 
 
+def test_checks_table_fits_the_window(browser, report):
+    """At 1280 px the checks table, its time column included, fits the window: nothing scrolls sideways."""
+    page = _open(browser, report, width=1280)
+    try:
+        width = page.evaluate("window.innerWidth")
+        table = page.locator("#results-table").bounding_box()
+        assert table["x"] + table["width"] <= width, f"expected the table to end within {width} px, got {table}"
+        time_header = page.locator("#results-table thead th").last.bounding_box()
+        assert time_header["x"] + time_header["width"] <= width, f"expected the time column in view, got {time_header}"
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"expected no horizontal scrolling at {width} px, got a page {scroll} px wide"
+        reason = page.locator("#results-table tbody.failed td.col-reason").first.bounding_box()
+        assert reason["width"] >= 250, f"expected the reason column at least 250 px wide, got {reason['width']}"
+    finally:
+        page.close()
+
+
+def test_failures_lead_and_the_counts_agree(browser, report):
+    """Skipped and passed rows start folded; the page counts every check that ran, skips included."""
+    page = _open(browser, report)
+    try:
+        for outcome in ("skipped", "passed"):
+            open_rows = page.locator(f"#results-table tbody.{outcome} .extras-row:not(.hidden)")
+            assert open_rows.count() == 0, f"expected every {outcome} row folded, got {open_rows.count()} open"
+        failed_open = page.locator("#results-table tbody.failed .extras-row:not(.hidden)")
+        assert failed_open.count() == page.locator("#results-table tbody.failed").count()
+        ran = sum(1 for c in report.summary["checks"] if c["outcome"] != "not_selected")
+        assert page.locator(".ac-counts").inner_text().startswith(f"{ran} checks, ")
+        assert not page.locator(".run-count").is_visible(), "pytest-html's test count (skips left out) is shown"
+    finally:
+        page.close()
+
+
 def test_screenshot(browser, report):
-    """A failing check opened on its exchange and decoded token: the picture the README shows."""
-    page = _open(browser, report, height=1250)
+    """A failing check opened on its exchange and decoded token, at 1280 px: the picture the README shows."""
+    page = _open(browser, report, height=1250, width=1280)
     try:
         first_failed = page.locator("#results-table tbody.failed").first
         first_failed.locator(".ac-exchange summary").first.click()

@@ -199,8 +199,8 @@ def test_the_lockout_account_may_exceed_the_valid_accounts_budget(tmp_path, run_
 
     path = opt_in_profile("chamilo", tmp_path / "profiles")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["limits"]["max_failed_logins"] = 3
-    data["accounts"]["lockout"]["max_failed_logins"] = 11
+    data.setdefault("limits", {})["max_failed_logins"] = 3
+    assert data["accounts"]["lockout"]["max_failed_logins"] == 11  # opt_in_profile's: Chamilo locks after 10
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     selected = f"{LOCKOUT_TEST} or wrong_password_is_refused or malformed or wrong_type or missing_field"
     outcome, records, profile = proxied_run("chamilo", path, run_authconform, "-k", selected)

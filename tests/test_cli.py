@@ -12,8 +12,7 @@ import time
 import pytest
 
 from authconform.targets import DEFECTS
-from tests.conftest import ROOT
-from tests.test_conformance import REAL_FINDINGS
+from tests.conftest import REAL_FINDINGS, ROOT
 
 SERVED = [("pch-sig", "200-on-wrong-password", "LOGIN-401-BAD-PASSWORD"),
           ("chamilo", "different-message-for-unknown-user", "LOGIN-401-UNKNOWN-USER"),

@@ -21,6 +21,7 @@ import yaml
 
 from authconform import resources
 from authconform.targets import FLAVOURS, defects_for
+from tests.conftest import REAL_FINDINGS
 from tests.lockout_profile import LOCKOUT_TEST, opt_in_profile
 
 FAST = ["--target-option", "hash_iterations=1000"]
@@ -34,9 +35,6 @@ STOCK_FINDINGS = {
     "invoiceninja": {"SEC-NO-STORE", "SEC-NOSNIFF"},
     "pch-sig": {"SEC-NO-STORE", "SEC-NOSNIFF", "REFRESH-NO-STORE", "TOKEN-CLAIMS-BEFORE-SIGNATURE"},
 }
-# What the real systems get wrong, so their faithful reference targets do too: expected wherever the check
-# runs, clean or not. Invoice Ninja reads credentials from the query string (Laravel merges it into input).
-REAL_FINDINGS = {"invoiceninja": {"SEC-CREDENTIALS-IN-QUERY"}}
 
 
 def real_findings(flavour, outcome):

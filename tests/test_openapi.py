@@ -66,7 +66,7 @@ def test_plain_run_never_imports_schemathesis_and_skips_openapi(tmp_path, run_au
     skipped = outcome.reasons("skipped")
     openapi_checks = {c["id"] for c in outcome.summary["checks"] if c["id"].startswith("OPENAPI-")}
     assert openapi_checks == {"OPENAPI-SPEC-VALID", "OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-EXCHANGES-CONFORM",
-                              "OPENAPI-FUZZ"}
+                              "OPENAPI-STATUSES-DOCUMENTED", "OPENAPI-FUZZ"}
     for check_id in openapi_checks:
         assert "no openapi section" in skipped.get(check_id, ""), (check_id, skipped.get(check_id))
 
@@ -77,7 +77,8 @@ def test_the_import_probe_sees_schemathesis_when_the_suite_fuzzes(tmp_path, run_
     outcome = run_authconform("run", "--profile", "pch-sig", *FAST, "-k", "fuzzed", "--",
                               "-p", "authconform_import_probe", env=env)
     assert outcome.summary is not None, outcome.output[-3000:]
-    assert {c["id"]: c["outcome"] for c in outcome.summary["checks"]} == {"OPENAPI-FUZZ": "passed"}
+    ran = {c["id"]: c["outcome"] for c in outcome.summary["checks"] if c["outcome"] != "not_selected"}
+    assert ran == {"OPENAPI-FUZZ": "passed"}
     assert {"schemathesis", "hypothesis"} <= set(json.loads(found.read_text()))
 
 
@@ -139,6 +140,8 @@ def test_a_swagger2_file_spec_drives_the_whole_suite(tmp_path, run_authconform):
     outcome = run_authconform("run", "--profile", str(profile), *FAST, "-k", "login or openapi")
     assert outcome.summary is not None, outcome.output[-3000:]
     outcomes = {c["id"]: c["outcome"] for c in outcome.summary["checks"] if c["id"].startswith("OPENAPI-")}
+    # the document has only the login and refresh: no other operation's statuses to judge
+    assert outcomes.pop("OPENAPI-STATUSES-DOCUMENTED") == "skipped", outcome.summary["checks"]
     assert outcomes == dict.fromkeys(outcomes, "passed") and len(outcomes) == 4, outcome.summary["checks"]
     drifted = run_authconform("run", "--profile", str(profile), *FAST, "-k", "login or openapi",
                               "--defect", "schema-drift")
@@ -232,7 +235,7 @@ def _cms_login_app(broken_401: bool):
     return Starlette(routes=[Route("/auth/login", login, methods=["POST"])])
 
 
-def _fuzz(broken_401: bool):
+def _fuzz(broken_401: bool, *, seconds: float | None = None, rps: float = 0, examples: int = 25):
     from authconform.endpoints.budget import FailedLoginBudget
     from authconform.http.client import TargetClient
     from authconform.http.exchanges import Recorder
@@ -244,9 +247,10 @@ def _fuzz(broken_401: bool):
     server.start()
     try:
         recorder = Recorder()
-        client = TargetClient(f"http://127.0.0.1:{server.port}", redactor=Redactor(), recorder=recorder, timeout=5)
+        client = TargetClient(f"http://127.0.0.1:{server.port}", redactor=Redactor(), recorder=recorder, timeout=5,
+                              requests_per_second=rps)
         report = fuzz_operation(_cms_login_document(), "POST", "/auth/login", client=client,
-                                budget=FailedLoginBudget(0, {}), identities=[], examples=25)
+                                budget=FailedLoginBudget(0, {}), identities=[], examples=examples, seconds=seconds)
         return report, recorder.exchanges
     finally:
         server.stop()
@@ -266,3 +270,32 @@ def test_fuzz_fails_a_body_that_breaks_its_documented_schema():
     assert report.failure is not None
     assert "response_schema_conformance" in report.by_check, report.by_check
     assert "status_code_conformance" not in report.by_check
+
+
+def test_fuzz_stops_at_its_time_bound_on_a_paced_target():
+    """openapi.fuzz_seconds: 25 examples at 10 requests/s would take 2.5 s; 1 s sends about 10, then stops."""
+    report, exchanges = _fuzz(broken_401=False, seconds=1.0, rps=10)
+    assert report.out_of_time and 0 < report.sent <= 12, (report.out_of_time, report.sent)
+    assert len(exchanges) == report.sent  # every request went through the run's (paced, recording) client
+    unbounded, _ = _fuzz(broken_401=False, rps=0)
+    assert not unbounded.out_of_time and unbounded.sent > report.sent, unbounded.sent
+
+
+def test_a_failure_found_before_the_time_bound_is_still_reported():
+    report, _ = _fuzz(broken_401=True, seconds=1.0, rps=10)
+    assert report.out_of_time, "expected shrinking to run into the bound at 10 requests/s"
+    assert report.failure is not None and "response_schema_conformance" in report.by_check, report.by_check
+
+
+def test_fuzzing_libraries_are_left_out_of_assert_rewriting():
+    """schemathesis and hypothesis are pytest plugins: pytest would rewrite all their modules on first import."""
+    from types import SimpleNamespace
+
+    from authconform.openapi.libraries import leave_unrewritten
+
+    hook = SimpleNamespace(_must_rewrite={"schemathesis", "hypothesis", "_hypothesis_pytestplugin", "xdist",
+                                          "pytest_html.plugin", "authconform"},
+                           _marked_for_rewrite_cache={"schemathesis.core": True})
+    leave_unrewritten(SimpleNamespace(pluginmanager=SimpleNamespace(rewrite_hook=hook)))
+    assert hook._must_rewrite == {"xdist", "pytest_html.plugin", "authconform"}
+    assert hook._marked_for_rewrite_cache == {}

@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 import uvicorn
+import yaml
 
 from authconform import resources
 from authconform.expect import Finding
@@ -73,11 +74,13 @@ def test_lockout_probe_is_opt_in(run_authconform):
 def test_lockout_probe_stays_within_the_budget(run_authconform, tmp_path):
     """A lockout_after the budget cannot pay for is not attempted at all."""
     profile = opt_in_profile("chamilo", tmp_path / "profiles")
-    profile.write_text(profile.read_text().replace("max_failed_logins: 11", "max_failed_logins: 8"))
+    data = yaml.safe_load(profile.read_text(encoding="utf-8"))
+    data["accounts"]["lockout"]["max_failed_logins"] = 8  # Chamilo locks after 10: 11 are needed
+    profile.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     outcome = run_authconform("run", "--profile", str(profile), *FAST, "-k", LOCKOUT_TEST)
     check = next(c for c in outcome.summary["checks"] if c["id"] == "SEC-LOCKOUT")
     assert check["outcome"] == "skipped", check
-    assert "limits.max_failed_logins leaves 8" in check["reason"]
+    assert "accounts.lockout.max_failed_logins leaves 8" in check["reason"]
     assert outcome.summary["failed_logins"] == {}
 
 

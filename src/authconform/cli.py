@@ -62,41 +62,65 @@ def _selection_arguments(args: argparse.Namespace) -> list[str]:
             for pattern in patterns for part in (option, pattern)]
 
 
+class ReportFolder:
+    """A pytest plugin object the CLI hands to ``pytest.main``: notes the report folder the run settled on.
+
+    The authconform plugin chooses the folder (``--report-dir`` or ``reports/<profile>-<UTC time>``)
+    and writes it back to ``config.option.report_dir``; the CLI then reads the verdict from the
+    summary.json there, the same file a CI gate reads.
+    """
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+
+    def pytest_unconfigure(self, config) -> None:
+        from .plugin import RUN
+
+        # only a run that started has a folder of its own: a --report-dir may hold an older summary.json
+        chosen = getattr(config.option, "report_dir", None) if config.stash.get(RUN, None) is not None else None
+        self.path = Path(chosen) if chosen else None
+
+
 def command_run(args: argparse.Namespace) -> int:
     import pytest
 
     from . import plugin
 
     profiles = args.profile or [DEFAULT_PROFILE]
-    if len(profiles) > 1:
+    if len(profiles) > 1 or args.jobs is not None or Path(profiles[0]).is_dir():
         return run_several(args, profiles)
-    plugins = [] if _plugin_registered() else [plugin]
+    folder = ReportFolder()
+    plugins = [folder] if _plugin_registered() else [plugin, folder]
     code = int(pytest.main(pytest_arguments(args, profiles[0]), plugins=plugins))
-    run = plugin.LAST_RUN.get("run")
-    if run is not None:
-        summary_file = run.report_dir / "summary.json"
-        if summary_file.is_file():
-            return int(json.loads(summary_file.read_text())["exit_code"])
+    summary_file = folder.path / "summary.json" if folder.path is not None else None
+    if summary_file is not None and summary_file.is_file():
+        return int(json.loads(summary_file.read_text(encoding="utf-8"))["exit_code"])
     if code in (0, 1, 3):
         return code
     return 2
 
 
 def run_several(args: argparse.Namespace, profiles: list[str]) -> int:
-    """One run per profile, each in its own process and report folder, then the matrix of them all."""
-    import subprocess
-
+    """One run per profile, each in its own process and report folder (``--jobs`` at a time), then the matrix."""
+    from . import fleet
     from .report import compare
     from .run import new_report_dir
 
+    jobs = args.jobs if args.jobs is not None else 1
+    if jobs < 1:
+        print(f"authconform run: --jobs must be at least 1, got {jobs}", file=sys.stderr)
+        return 2
     root = Path(args.report_dir) if args.report_dir else Path("reports")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    codes, summaries = [], []
-    used: set[str] = set()
-    for profile in profiles:
-        name = Path(profile).stem if Path(profile).suffix in (".yaml", ".yml") else profile
-        name = next(n for n in (name, *(f"{name}-{i}" for i in range(2, 1000))) if n not in used)
-        used.add(name)
+    try:
+        profiles = fleet.expand(profiles)
+        names = fleet.target_names(profiles)
+        common_defects, own_defects = fleet.split_defects(args.defect, names)
+    except fleet.FleetProblem as exc:
+        print(f"authconform run: {exc}", file=sys.stderr)
+        return 2
+    members = []
+    for profile, name in zip(profiles, names, strict=True):
         folder = root / name if args.report_dir else new_report_dir(root, name)
         argv = [sys.executable, "-m", "authconform", "run", "--profile", profile, "--report-dir", str(folder),
                 "--fail-on", args.fail_on]
@@ -104,15 +128,21 @@ def run_several(args: argparse.Namespace, profiles: list[str]) -> int:
         for option, value in (("--base-url", args.base_url), ("--rps", args.rps), ("-k", args.k)):
             argv += [option, str(value)] if value is not None else []
         argv += _selection_arguments(args) + _gate_arguments(args)
-        for defect in args.defect:
+        for defect in common_defects + own_defects[name]:
             argv += ["--defect", defect]
         for option in args.target_option:
             argv += ["--target-option", option]
         argv += ["--", *args.pytest_args] if args.pytest_args else []
-        print(f"\n=== authconform run --profile {profile} (report folder {folder}) ===", flush=True)
-        codes.append(subprocess.run(argv, check=False).returncode)
-        if (folder / "summary.json").is_file():
-            summaries.append(folder / "summary.json")
+        members.append(fleet.Member(profile=profile, name=name, folder=folder, argv=argv))
+    print(f"authconform: {len(members)} targets, {jobs} at a time (each run's output: "
+          f"<report folder>/{fleet.LOG_NAME})", flush=True)
+    codes = fleet.run_fleet(members, jobs)
+    for member in members:
+        print(f"\n=== {member.name}: authconform run --profile {member.profile} (exit {member.code}, "
+              f"{member.seconds():.1f} s, report folder {member.folder}) ===")
+        print("\n".join(member.verdict_block[1:])
+              or f"no verdict: {member.last_line or 'no output'} (full output: {member.folder / fleet.LOG_NAME})")
+    summaries = [m.folder / "summary.json" for m in members if (m.folder / "summary.json").is_file()]
     if len(summaries) > 1:
         comparison = compare.compare([compare.load(path) for path in summaries])
         files = compare.write(comparison, root / "compare" if args.report_dir else root / f"compare-{stamp}")
@@ -287,6 +317,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", action="append",
                      help=f"profile file or built-in name (default: {DEFAULT_PROFILE}); repeat it to run several "
                           "targets, each with its report folder, and get a matrix of them")
+    run.add_argument("--jobs", type=int, metavar="N",
+                     help="with several profiles (or a folder of them): run N targets at once, each in its own "
+                          "process (default 1)")
     run.add_argument("--base-url", help="target URL; without it (and TARGET_URL) the embedded reference "
                                         "target of the profile is started")
     run.add_argument("-k", help="only checks matching this pytest expression; check IDs are keywords "

@@ -17,15 +17,12 @@ from typing import Any
 
 import jsonschema
 
+from .exceptions import Finding as Finding  # re-exported: defined in exceptions.py
 from .http.client import Answer
 from .http.redaction import JWT
 from .pointer import MISSING, resolve
 
 _SCHEMA_CACHE: dict[str, dict[str, Any]] = {}
-
-
-class Finding(AssertionError):
-    """A check's failure: the message is the finding, already redacted."""
 
 
 def fail(message: str) -> None:

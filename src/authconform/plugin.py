@@ -12,23 +12,23 @@ from typing import Any
 
 import pytest
 
-from . import selection
-from .checks import MARKER, check_of
+from . import selection, verdict
+from .checks import MARKER, check_of, in_run_order, phase_of
 from .endpoints.budget import BudgetExhausted
 from .endpoints.login import Login, LoginFailed, Session
 from .expect import Finding
 from .gate import hooks as gate
 from .http.client import TargetClient
+from .openapi.libraries import leave_unrewritten
 from .profile import Profile, ProfileError
 from .report import html as html_report
 from .report import sarif, summary
 from .report.exchanges_html import exchanges_html
-from .run import Result, Run, UsageProblem, build_run
+from .report.results import CheckResult, RunResult, reason_of
+from .run import Run, UsageProblem, build_run
 
 RUN = pytest.StashKey[Run]()
-LAST = "authconform_last"
-FIRST = "authconform_first"
-LAST_RUN: dict[str, Run] = {}  # for the CLI, which calls pytest.main in-process
+REASON = pytest.StashKey[str]()  # on an item: the reason its deciding report gave (reason_of), for later reports
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,9 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}: a conformance check (authconform.checks.check)")
-    config.addinivalue_line("markers", f"{LAST}: a check that reviews the whole run's exchanges: runs after the others")
-    config.addinivalue_line("markers", f"{FIRST}: a check that needs a fresh login of the valid account: runs "
-                                       f"before the probes that may throttle logins")
+    leave_unrewritten(config)  # schemathesis/hypothesis: seconds of assert rewriting on first import
     if not config.getoption("profile", None):
         return
     workerinput = getattr(config, "workerinput", None)
@@ -80,18 +78,17 @@ def pytest_configure(config: pytest.Config) -> None:
             worker_count=workers,
         )
     except (ProfileError, UsageProblem) as exc:
-        pytest.exit(f"authconform: {exc}", returncode=summary.EXIT_USAGE)
+        pytest.exit(f"authconform: {exc}", returncode=verdict.EXIT_USAGE)
     config.stash[RUN] = run
     try:
         gate.configure(config, run)
     except (ProfileError, UsageProblem) as exc:
         run.close()
-        pytest.exit(f"authconform: {exc}", returncode=summary.EXIT_USAGE)
+        pytest.exit(f"authconform: {exc}", returncode=verdict.EXIT_USAGE)
     run.selection = {"keyword": config.getoption("keyword", "") or None, "check": config.getoption("check"),
                      "skip_check": config.getoption("skip_check")}
-    LAST_RUN["run"] = run
     config.pluginmanager.register(Bookkeeper(run), "authconform-bookkeeper")
-    html_report.install(config, run)
+    html_report.install(config, verdict.run_info(run))
     config.option.report_dir = str(run.report_dir)
     if workerinput is None:
         if not getattr(config.option, "htmlpath", None):
@@ -142,10 +139,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         run.close()
 
 
-# Checks that judge the whole run's exchanges (suites/test_openapi.py) run last, in this order.
-RUN_LAST = ("OPENAPI-FUZZ", "OPENAPI-LOGIN-DOCUMENTED", "OPENAPI-EXCHANGES-CONFORM")
-
-
 def pytest_itemcollected(item: pytest.Item) -> None:
     selection.add_id_keyword(item)
 
@@ -177,28 +170,25 @@ def _select_by_id(config: pytest.Config, items: list[pytest.Item]) -> None:
 def _record_not_selected(run: Run, item: pytest.Item, reason: str) -> None:
     info = check_of(item)
     if info is not None and item.nodeid not in run.not_selected:
-        run.not_selected[item.nodeid] = Result(
+        run.not_selected[item.nodeid] = CheckResult(
             check=info.id, title=info.title, severity=info.severity, requirement=info.requirement, area=info.area,
             outcome=selection.NOT_SELECTED, reason=reason, nodeid=item.nodeid, duration=0.0)
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Select by check ID, then move the whole-run checks to the end; under xdist keep them together."""
+    """Select by check ID, then order by each check's declared phase; under xdist keep first and last together."""
     _select_by_id(config, items)
-
-    def rank(item: pytest.Item) -> int:
-        info = check_of(item)
-        if info is not None and info.id in RUN_LAST:
-            return RUN_LAST.index(info.id) + 1
-        # marked authconform_last (SECRET-NOT-ECHOED scans every answer, the fuzzer's too): after all of them
-        if item.get_closest_marker(FIRST) is not None:  # e.g. TOKEN-DISTINCT's second login
-            return -1
-        return len(RUN_LAST) + 1 if item.get_closest_marker(LAST) is not None else 0
-
-    items.sort(key=rank)
+    try:
+        items[:] = in_run_order(items)
+    except ValueError as exc:  # checks that wait for each other: a declaration error, exit 2 (not 3, unreachable)
+        run = _run(config)
+        if run is None:
+            raise pytest.UsageError(str(exc)) from None
+        run.broken = run.broken or str(exc)
+        items[:] = []
     if config.pluginmanager.hasplugin("xdist"):
         for item in items:
-            if rank(item):
+            if phase_of(item) != "normal":
                 item.add_marker(pytest.mark.xdist_group("authconform-whole-run"))
 
 
@@ -240,6 +230,23 @@ def session(login: Login) -> Session:
         return login.session()
     except LoginFailed as exc:
         pytest.skip(f"needs a valid login, which failed: {exc}")
+
+
+@pytest.fixture
+def decoded_token(profile: Profile, request: pytest.FixtureRequest) -> Any:
+    """The shared login's token read as a JWT (padding tolerated: TOKEN-STRUCTURE judges the encoding).
+
+    Skips, with the reason, for opaque tokens (before any login is spent) and for a token that is not a JWT.
+    """
+    if profile.token.format != "jwt":
+        pytest.skip(f"the profile's tokens are {profile.token.format} (token.format): there is no JWT to read")
+    from .jwt import tokens
+
+    token = request.getfixturevalue("session").token
+    try:
+        return tokens.read(token)
+    except tokens.TokenProblem as exc:
+        pytest.skip(f"the login's token cannot be read as a JWT ({exc}); see TOKEN-STRUCTURE")
 
 
 @pytest.fixture(scope="session")
@@ -308,10 +315,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
              ("area", info.area), ("title", info.title)]
         )
     _redact_report(report, call, run)
+    _settle_reason(item, report)  # the finding's reason, before a waiver turns the failure into an xfail
     if info is not None:
         gate.waive_if_waived(item, report, info.id, run)
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        exchanges, shared = html_report.exchanges_for(item, run)
+        exchanges, shared = html_report.exchanges_for(item, run.recorder)
         report.user_properties.append(("exchanges", len(exchanges)))
         try:
             from pytest_html import extras
@@ -337,16 +345,19 @@ def _redact_report(report: pytest.TestReport, call: pytest.CallInfo[Any], run: R
     report.sections = [(title, redact(text) or "") for title, text in report.sections]
 
 
-def _reason(report: pytest.TestReport) -> str:
-    if report.passed:
-        return ""
-    if report.skipped and isinstance(report.longrepr, tuple):
-        return report.longrepr[2].removeprefix("Skipped: ")
-    text = str(report.longrepr or "")
-    for line in text.splitlines():
-        if line.startswith("E   "):
-            return line[4:].strip()
-    return text.strip().splitlines()[0] if text.strip() else report.outcome
+def _settle_reason(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Work out the check's reason once (results.reason_of) and carry it on this and every later report.
+
+    The report that decides the outcome (the call, a setup that did not pass, a failed teardown)
+    sets it; summary.json, SARIF, report.html and junit.xml (a ``reason`` property) all read it.
+    """
+    deciding = report.when == "call" or (report.when == "setup" and not report.passed) or (
+        report.when == "teardown" and report.failed)
+    if deciding:
+        item.stash[REASON] = reason_of(report)
+    reason = item.stash.get(REASON, "")
+    if reason:
+        report.user_properties.append(("reason", reason))
 
 
 class Bookkeeper:
@@ -357,6 +368,7 @@ class Bookkeeper:
 
     def __init__(self, run: Run):
         self.run = run
+        self.result: RunResult | None = None  # the results model, once the session has finished
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
@@ -365,15 +377,15 @@ class Bookkeeper:
         results = self.run.results
         if report.when == "call" or (report.when == "setup" and not report.passed):
             outcome = "error" if report.when == "setup" and report.failed else report.outcome
-            results[report.nodeid] = Result(
+            results[report.nodeid] = CheckResult(
                 check=props["check_id"], title=props.get("title", ""), severity=props["severity"],
                 requirement=props["requirement"], area=props["area"], outcome=gate.outcome_of(report, outcome),
-                reason=_reason(report) or str(props.get("note", "")), nodeid=report.nodeid, duration=report.duration,
-                waiver=gate.waiver_of(report),
+                reason=str(props.get("reason") or props.get("note") or ""), nodeid=report.nodeid,
+                duration=report.duration, waiver=gate.waiver_of(report),
             )
         elif report.when == "teardown" and report.failed and report.nodeid in results:
             results[report.nodeid].outcome = "error"
-            results[report.nodeid].reason = _reason(report)
+            results[report.nodeid].reason = str(props.get("reason") or "")
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         """Checks left out by -k or -m (``--check`` records its own reason first) are not selected, not passed."""
@@ -388,14 +400,14 @@ class Bookkeeper:
         """xdist controller: the workers did the collecting, so they know what was left out."""
         output = getattr(node, "workeroutput", {})
         for entry in output.get("authconform_not_selected", []):
-            self.run.not_selected.setdefault(entry["nodeid"], Result(**entry))
+            self.run.not_selected.setdefault(entry["nodeid"], CheckResult(**entry))
         self.run.broken = self.run.broken or output.get("authconform_broken")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A suite that cannot be loaded breaks the run: its checks never ran, so it is not conformant."""
         if report.failed and self.run.broken is None:
             where = report.nodeid or str(getattr(report, "fspath", "") or "") or "a suite"
-            self.run.broken = f"{where} could not be loaded: {_reason(report)}"
+            self.run.broken = f"{where} could not be loaded: {reason_of(report)}"
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -412,13 +424,15 @@ class Bookkeeper:
             self.run.broken = ("no check was selected (check the -k expression, --check/--skip-check and the "
                                "suites folder)")
         if self.run.broken:
-            session.exitstatus = summary.EXIT_USAGE
-        summary.write(self.run)
-        sarif.write(self.run)
+            session.exitstatus = verdict.EXIT_USAGE
+        self.result = result = verdict.conclude(self.run)  # built once; every writer reads it
+        session.config.stash[html_report.RESULT] = result
+        summary.write(result)
+        sarif.write(result)
         if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-            session.exitstatus = summary.exit_code(self.run)
+            session.exitstatus = result.exit_code
         elif exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and self.run.unreachable:
-            session.exitstatus = summary.EXIT_UNREACHABLE
+            session.exitstatus = verdict.EXIT_UNREACHABLE
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """The terminal ends with the verdict: after pytest's own summary line, so CI logs show it last."""
@@ -427,10 +441,10 @@ class Bookkeeper:
         if hasattr(config, "workerinput"):
             return
         bundle = gate.write_bundle(config, self.run)  # after pytest-html and junitxml wrote their files
-        if reporter is None or nothing:
+        if reporter is None or nothing or self.result is None:
             return
         reporter.section("authconform", bold=True)
-        for text, markup in summary.terminal_lines(self.run):
+        for text, markup in summary.terminal_lines(self.result):
             reporter.write_line(text, **markup)
         if bundle is not None:
             reporter.write_line(f"evidence  {bundle}", bold=True)

@@ -21,26 +21,10 @@ import jsonschema
 import yaml
 
 from . import resources
+from .exceptions import ProfileError as ProfileError  # re-exported: defined in exceptions.py
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _PEM_MARK = "-----BEGIN "
-
-
-class ProfileError(Exception):
-    """A profile that cannot be used; ``str()`` is the one line to show the user."""
-
-    def __init__(self, source: str, field: str, message: str, *, line: int | None = None, hint: str = ""):
-        self.source = source
-        self.field = field
-        self.message = message
-        self.line = line
-        self.hint = hint
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = self.source if self.line is None else f"{self.source}:{self.line}"
-        text = f"{where}: {self.field or '(top level)'}: {self.message}"
-        return f"{text} (hint: {self.hint})" if self.hint else text
 
 
 @dataclass(frozen=True)
@@ -124,6 +108,42 @@ class Section(Mapping[str, Any]):
         return copy.deepcopy(dict(self._data))
 
 
+@dataclass(frozen=True)
+class CredentialScheme:
+    """``protected.scheme`` parsed once: ``bearer``, ``header:<Name>`` or ``authorization:<Scheme>``.
+
+    ``bearer`` is ``Authorization: Bearer <token>`` (RFC 6750 §2.1); ``header:X-API-TOKEN`` sends the raw
+    token in that header (Invoice Ninja); ``authorization:Token`` sends ``Authorization: Token <token>``
+    (django-rest-knox). The profile schema's pattern has already refused any other form.
+    """
+
+    kind: str  # bearer | header | authorization
+    name: str = ""  # the header's name (header) or the auth-scheme (authorization)
+
+    @classmethod
+    def parse(cls, text: str | None) -> CredentialScheme:
+        kind, _, name = (text or "bearer").partition(":")
+        if kind == "bearer" and not name:
+            return cls("bearer", "Bearer")
+        if kind in ("header", "authorization") and name:
+            return cls(kind, name)
+        raise ValueError(f"protected.scheme {text!r}: expected bearer, header:<Name> or authorization:<Scheme>")
+
+    @property
+    def header_name(self) -> str:
+        """The header the token travels in."""
+        return self.name if self.kind == "header" else "Authorization"
+
+    def headers(self, token: str) -> dict[str, str]:
+        """The request header(s) that carry ``token`` this way."""
+        if self.kind == "header":
+            return {self.name: token}
+        return {"Authorization": f"{self.name} {token}"}
+
+    def __str__(self) -> str:
+        return "bearer" if self.kind == "bearer" else f"{self.kind}:{self.name}"
+
+
 class Profile(Section):
     """A validated profile with its environment expanded and defaults filled in."""
 
@@ -157,8 +177,32 @@ class Profile(Section):
         data["base_url"] = base_url
         return Profile(data, self.source)
 
+    @property
+    def credential_scheme(self) -> CredentialScheme:
+        """How the protected endpoint takes a token (``protected.scheme``; ``bearer`` without the section)."""
+        return CredentialScheme.parse(self.protected.scheme if self.protected is not None else None)
+
+    def schema_path(self, reference: str | None) -> str | None:
+        """The file a schema reference names (relative to the profile, or a built-in), as ``expect`` takes it."""
+        if not reference:
+            return None
+        path = self.resolve(reference)
+        return str(path) if path else None
+
+    def secret_header_names(self) -> list[str]:
+        """Every header whose value a report must never show: the secret header, the token's own header."""
+        names = [self.secret_header.name] if self.secret_header else []
+        scheme = self.credential_scheme
+        if scheme.kind == "header":
+            names.append(scheme.header_name)
+        return names
+
     def secret_values(self) -> list[str]:
-        """Every value a report must never show: passwords and secret-header values."""
+        """Every value a report must never show: passwords, secret-header and document-header values, keys.
+
+        The one list of what counts as a secret in a profile (the run's redactor is built from it and
+        :meth:`secret_header_names`); a new secret field belongs here.
+        """
         values = [a["password"] for a in self._data.get("accounts", {}).values() if a.get("password")]
         header = self._data.get("secret_header")
         if header and header.get("value"):
@@ -408,12 +452,27 @@ def _check_patterns(data: dict[str, Any], source: str, document) -> None:
                                     "or use message for an exact text") from None
 
 
-def load_profile(path: str | Path, env: Mapping[str, str] | None = None) -> Profile:
-    """Read, expand, validate and complete the profile at ``path``.
+@dataclass(frozen=True)
+class ProfileText:
+    """A profile file read and parsed as YAML, before environment expansion and validation.
 
-    ``path`` may also be the name of a built-in profile (``pch-sig``).
+    The run reads it once: ``reference_target`` decides which embedded target to start, and that
+    target's environment (its generated passwords) is what the profile is then expanded with.
     """
-    env = os.environ if env is None else env
+
+    file: Path
+    document: Any  # the YAML node tree, for line numbers in errors
+    raw: dict[str, Any]
+
+    @property
+    def reference_target(self) -> str | None:
+        """The embedded flavour the profile names (read before expansion), or None."""
+        value = self.raw.get("reference_target")
+        return value if isinstance(value, str) else None
+
+
+def read_profile(path: str | Path) -> ProfileText:
+    """Find the profile (a file or a built-in name) and parse its YAML; raises :class:`ProfileError`."""
     file = Path(path)
     if not file.is_file():
         builtin = resources.builtin_profile(str(path))
@@ -435,7 +494,18 @@ def load_profile(path: str | Path, env: Mapping[str, str] | None = None) -> Prof
                            hint="check indentation and quoting near that line") from None
     if not isinstance(raw, dict):
         raise ProfileError(source, "", "a profile is a YAML mapping of fields", line=1)
-    data = expand_environment(raw, env, source, [], document)
+    return ProfileText(file, document, raw)
+
+
+def load_profile(path: str | Path | ProfileText, env: Mapping[str, str] | None = None) -> Profile:
+    """Read (unless given already read), expand, validate and complete the profile at ``path``.
+
+    ``path`` may also be the name of a built-in profile (``pch-sig``).
+    """
+    env = os.environ if env is None else env
+    read = path if isinstance(path, ProfileText) else read_profile(path)
+    file, document, source = read.file, read.document, str(read.file)
+    data = expand_environment(copy.deepcopy(read.raw), env, source, [], document)
     validator = jsonschema.Draft202012Validator(profile_schema())
     errors = list(validator.iter_errors(data))
     if errors:

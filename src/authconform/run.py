@@ -16,32 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .endpoints.budget import FailedLoginBudget
 from .endpoints.login import Login
+from .exceptions import UsageProblem as UsageProblem  # re-exported: defined in exceptions.py
 from .http.client import TargetClient
 from .http.exchanges import Recorder
 from .http.redaction import Redactor
-from .profile import Profile, ProfileError, load_profile
-
-
-class UsageProblem(Exception):
-    """Options that cannot work together; the CLI and the plugin exit 2 with it."""
-
-
-@dataclass
-class Result:
-    check: str
-    title: str
-    severity: str
-    requirement: str
-    area: str
-    outcome: str  # passed | failed | skipped | error | not_selected (left out by -k, --check, --skip-check)
-    reason: str
-    nodeid: str
-    duration: float
-    waiver: dict[str, Any] | None = None  # the waiver entry behind a ``waived`` outcome (authconform.waivers)
+from .profile import Profile, ProfileError, ProfileText, load_profile, read_profile
+from .report.results import CheckResult
 
 
 @dataclass
@@ -59,14 +41,14 @@ class Run:
     unreachable: str | None = None
     broken: str | None = None  # why the checks could not run at all (a suite failed to load, pytest stopped)
     started: float = field(default_factory=time.time)
-    results: dict[str, Result] = field(default_factory=dict)
+    results: dict[str, CheckResult] = field(default_factory=dict)
     # checks left out by -k, --check or --skip-check, by node ID: reported, never counted as passed
-    not_selected: dict[str, Result] = field(default_factory=dict)
+    not_selected: dict[str, CheckResult] = field(default_factory=dict)
     selection: dict[str, Any] = field(default_factory=dict)  # the -k expression and the ID globs, for the report
-    waivers: list[Any] = field(default_factory=list)  # authconform.waivers.Waiver entries of --waivers
+    waivers: list[Any] = field(default_factory=list)  # authconform.gate.waivers.Waiver entries of --waivers
     waivers_file: str | None = None
     allow_stale_waivers: bool = False
-    baseline: Any = None  # an authconform.baseline.Baseline: the gate fails only on new failures
+    baseline: Any = None  # an authconform.gate.baseline.Baseline: the gate fails only on new failures
 
     @property
     def gate_severities(self) -> set[str]:
@@ -76,20 +58,6 @@ class Run:
         self.client.close()
         if self.embedded is not None:
             self.embedded.stop()
-
-
-def reference_flavour(profile_arg: str) -> str | None:
-    """The embedded flavour a profile names in ``reference_target`` (read before expansion)."""
-    from . import resources
-
-    path = Path(profile_arg)
-    if not path.is_file():
-        path = resources.builtin_profile(profile_arg) or path
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None
-    return raw.get("reference_target") if isinstance(raw, dict) else None
 
 
 def parse_target_options(pairs: list[str]) -> dict[str, Any]:
@@ -144,88 +112,109 @@ def build_run(
     report_dir: str | None = None,
     worker_count: int = 1,
 ) -> Run:
-    """Load the profile, start the embedded target when no target URL is given, wire the client.
+    """Read the profile once, start the embedded target when no target URL is given, wire the client.
 
     Raises :class:`ProfileError` or :class:`UsageProblem` (both mean exit 2).
     """
     env = dict(os.environ)
     base_url = base_url or env.get("TARGET_URL") or None
-    embedded = None
-    if base_url is None:
-        flavour = reference_flavour(profile_arg)
-        if flavour is not None:
-            from .targets import TargetSettings, start
-
-            settings = TargetSettings(**parse_target_options(target_options or []))
-            try:
-                embedded = start(flavour, defects or (), settings=settings)
-            except ValueError as exc:
-                raise UsageProblem(str(exc)) from None
+    text = read_profile(profile_arg)
+    embedded = start_target(text, base_url, defects or [], target_options or [])
+    try:
+        if embedded is not None:
             env.update(embedded.env)
             base_url = embedded.url
-    elif defects or target_options:
-        raise UsageProblem("--defect and --target-option apply to the embedded reference target only; "
-                           "leave out --base-url and TARGET_URL to use it")
-    try:
-        profile = load_profile(profile_arg, env)
+        profile = load_profile(text, env)
     except (ProfileError, OSError):
         if embedded is not None:
             embedded.stop()
         raise
     if base_url:
         profile = profile.with_base_url(base_url)
-
-    limits = profile.limits
+    workers = max(worker_count, 1)
     if requests_per_second is None:
-        requests_per_second = 0 if embedded is not None else limits.requests_per_second
+        requests_per_second = 0 if embedded is not None else profile.limits.requests_per_second
+    redactor = build_redactor(profile, embedded)
+    recorder = Recorder()
+    client = build_client(profile, redactor, recorder, embedded, insecure=insecure,
+                          requests_per_second=requests_per_second / workers if requests_per_second else 0)
+    budget = build_budget(profile, workers)
+    folder = Path(report_dir) if report_dir else new_report_dir(Path("reports"), profile.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    run = Run(profile=profile, client=client, recorder=recorder, redactor=redactor, budget=budget,
+              login=Login(profile, client, budget), report_dir=folder, fail_on=fail_on, slow=slow,
+              embedded=embedded)
+    run.unreachable = preflight(client)
+    return run
+
+
+def start_target(text: ProfileText, base_url: str | None, defects: list[str], target_options: list[str]) -> Any:
+    """The embedded reference target the profile names, started, when no target URL is given; else None.
+
+    ``--defect`` and ``--target-option`` apply only to it: with a URL they are a usage error.
+    """
+    if base_url is not None:
+        if defects or target_options:
+            raise UsageProblem("--defect and --target-option apply to the embedded reference target only; "
+                               "leave out --base-url and TARGET_URL to use it")
+        return None
+    flavour = text.reference_target
+    if flavour is None:
+        return None
+    from .targets import TargetSettings, start
+
+    settings = TargetSettings(**parse_target_options(target_options))
+    try:
+        return start(flavour, defects, settings=settings)
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+def build_redactor(profile: Profile, embedded: Any = None) -> Redactor:
+    """The redactor for every report: the profile's secrets, and the embedded target's own.
+
+    The profile says what counts as a secret (:meth:`Profile.secret_values`, :meth:`Profile.secret_header_names`).
+    A target the run started adds every password and secret it was given, named by the profile or not:
+    the fuzzer may still send one (Hypothesis draws string constants from the checkout's source).
+    """
     redactor = Redactor(profile.secret_values())
     if embedded is not None:
-        # Every password and secret of the target the run started, named by the profile or not: the
-        # fuzzer may still send one (Hypothesis draws string constants from the checkout's source).
         for name, value in embedded.env.items():
             if any(word in name for word in ("PASSWORD", "SECRET")):
                 redactor.add(value, "password" if "PASSWORD" in name else "secret")
-    if profile.secret_header:
-        redactor.add_header(profile.secret_header.name)
-    scheme = (profile.protected.scheme if profile.protected else "bearer") or "bearer"
-    if scheme.startswith("header:"):
-        redactor.add_header(scheme.split(":", 1)[1])
-    recorder = Recorder()
-    client = TargetClient(
+    for header in profile.secret_header_names():
+        redactor.add_header(header)
+    return redactor
+
+
+def build_client(profile: Profile, redactor: Redactor, recorder: Recorder, embedded: Any = None, *,
+                 insecure: bool = False, requests_per_second: float = 0) -> TargetClient:
+    """The run's one HTTP client, paced and limited by the profile's ``limits``.
+
+    An embedded target serving https (``tls=true``) is trusted by its own certificate; any other target
+    by the system's, unless ``--insecure``.
+    """
+    limits = profile.limits
+    ca_file = getattr(embedded, "ca_file", None)
+    return TargetClient(
         profile.base_url,
         redactor=redactor,
         recorder=recorder,
         timeout=limits.timeout,
-        verify=ssl.create_default_context(cafile=str(embedded.ca_file)) if getattr(embedded, "ca_file", None)
-        else not insecure,  # an embedded target serving https (tls=true) is trusted by its own certificate
-        requests_per_second=requests_per_second / max(worker_count, 1) if requests_per_second else 0,
+        verify=ssl.create_default_context(cafile=str(ca_file)) if ca_file else not insecure,
+        requests_per_second=requests_per_second,
         max_body_bytes=limits.max_body_bytes,
         max_consecutive_timeouts=limits.max_consecutive_timeouts,
     )
-    accounts = {}
-    for role in ("valid", "disabled", "lockout"):
-        account = profile.account(role)
-        if account is not None:
-            accounts[account.identity] = role
-    own = {role: account.max_failed_logins // max(worker_count, 1) for role in ("valid", "disabled", "lockout")
+
+
+def build_budget(profile: Profile, workers: int = 1) -> FailedLoginBudget:
+    """The failed-login budget per account, split between xdist workers so the run as a whole keeps it."""
+    roles = ("valid", "disabled", "lockout")
+    accounts = {account.identity: role for role in roles if (account := profile.account(role)) is not None}
+    own = {role: account.max_failed_logins // workers for role in roles
            if (account := profile.account(role)) is not None and account.max_failed_logins is not None}
-    budget = FailedLoginBudget(limits.max_failed_logins // max(worker_count, 1), accounts, own)
-    folder = Path(report_dir) if report_dir else new_report_dir(Path("reports"), profile.name)
-    folder.mkdir(parents=True, exist_ok=True)
-    run = Run(
-        profile=profile,
-        client=client,
-        recorder=recorder,
-        redactor=redactor,
-        budget=budget,
-        login=Login(profile, client, budget),
-        report_dir=folder,
-        fail_on=fail_on,
-        slow=slow,
-        embedded=embedded,
-    )
-    run.unreachable = preflight(client)
-    return run
+    return FailedLoginBudget(profile.limits.max_failed_logins // workers, accounts, own)
 
 
 def preflight(client: TargetClient) -> str | None:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-
-class BudgetExhausted(Exception):
-    """Raised before a login that would go over the account's failed-login budget."""
+from ..exceptions import BudgetExhausted as BudgetExhausted  # re-exported: defined in exceptions.py
 
 
 class FailedLoginBudget:

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..exceptions import IdentityUnknown as IdentityUnknown  # re-exported: defined in exceptions.py
 from ..pointer import MISSING, resolve
 from ..profile import Account, Profile
-
-
-class IdentityUnknown(Exception):
-    """The profile says where the id is, and it is not there; ``str()`` says what was looked for."""
 
 
 def expected_identity(profile: Profile, account: Account, login_body: Any) -> tuple[Any, str]:

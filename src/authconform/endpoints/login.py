@@ -13,16 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..exceptions import LoginFailed as LoginFailed  # re-exported: defined in exceptions.py
 from ..http.client import Answer, TargetClient
 from ..pointer import MISSING, resolve
 from ..profile import Account, Profile
 from .budget import FailedLoginBudget
 
 _UNSET: Any = object()
-
-
-class LoginFailed(Exception):
-    """The valid account could not log in, so checks that need a token cannot run."""
 
 
 @dataclass

@@ -14,12 +14,8 @@ from ..profile import Profile
 
 
 def credential_headers(profile: Profile, token: str) -> dict[str, str]:
-    scheme = profile.protected.scheme
-    if scheme.startswith("header:"):
-        return {scheme.split(":", 1)[1]: token}
-    if scheme.startswith("authorization:"):
-        return {"Authorization": f"{scheme.split(':', 1)[1]} {token}"}
-    return {"Authorization": f"Bearer {token}"}
+    """The header(s) that carry ``token`` the way ``protected.scheme`` says (:class:`CredentialScheme`)."""
+    return profile.credential_scheme.headers(token)
 
 
 def call_protected(

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from ..checks import catalogue
-from ..report import summary
 from ..run import Run, UsageProblem
 from . import baseline as baseline_module
 from . import evidence, waivers
@@ -67,7 +66,7 @@ def waive_if_waived(item: pytest.Item, report: pytest.TestReport, check_id: str,
     """
     if report.when != "call" or not report.failed or not run.waivers:
         return
-    waiver = waivers.waiver_for(run.waivers, check_id, run.profile.name, summary.run_date(run))
+    waiver = waivers.waiver_for(run.waivers, check_id, run.profile.name, waivers.day_of(run.started))
     if waiver is None:
         return
     ticket = f", ticket {waiver.ticket}" if waiver.ticket else ""

@@ -24,8 +24,8 @@ from typing import Any
 import yaml
 
 from ..profile import ProfileError, _line_of
+from ..report.results import WAIVED  # the outcome a waived failure gets in summary.json, junit.xml and the report
 
-WAIVED = "waived"  # the outcome a waived failure gets in summary.json, junit.xml and the report
 FIELDS = ("check", "profile", "reason", "expires", "ticket")
 
 
@@ -124,6 +124,11 @@ def _entry(item: Any, index: int, source: str, document: yaml.Node | None) -> Wa
                   profile=str(item["profile"]) if item.get("profile") not in (None, "") else None,
                   ticket=str(item["ticket"]) if item.get("ticket") not in (None, "") else None,
                   source=source, line=_line_of(document, path))
+
+
+def day_of(started: float) -> dt.date:
+    """The UTC day a run started (a POSIX time): waivers expire by it, whenever the run ends."""
+    return dt.datetime.fromtimestamp(started, dt.UTC).date()
 
 
 def unmatched(waivers: Sequence[Waiver], check_ids: Iterable[str]) -> list[Waiver]:

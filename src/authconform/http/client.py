@@ -31,6 +31,18 @@ _UNSET: Any = object()
 USER_AGENT = f"authconform/{__version__}"
 
 
+def is_json_media(media_type: str | None) -> bool:
+    """Whether a Content-Type (parameters ignored) says JSON: the one rule every check and the OpenAPI judge use.
+
+    ``application/json`` (RFC 8259 §11) and any structured-syntax ``+json`` suffix (RFC 6839 §3.1:
+    ``application/problem+json`` of RFC 9457, ``application/vnd.api+json``). Not ``*/json`` such as
+    ``text/json``: no registration defines it, so a server that labels its JSON that way earns no credit
+    for a JSON content type, and a body so labelled is not judged against a JSON schema.
+    """
+    kind = (media_type or "").split(";", 1)[0].strip().lower()
+    return kind == "application/json" or (kind.count("/") == 1 and kind.endswith("+json") and "/+" not in kind)
+
+
 class Answer:
     """A response (or the failure to get one) and the exchange that recorded it."""
 
@@ -64,8 +76,7 @@ class Answer:
 
     @property
     def is_json_type(self) -> bool:
-        kind = self.content_type
-        return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+        return is_json_media(self.content_type)
 
     @property
     def text(self) -> str:

@@ -24,6 +24,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from ..exceptions import KeyUnusable as KeyUnusable  # re-exported: defined in exceptions.py
+from ..exceptions import NoKey as NoKey
+from ..exceptions import TokenProblem as TokenProblem
 from ..http.client import TargetClient
 from ..profile import Profile
 
@@ -34,10 +37,6 @@ NUMERIC_DATES = ("iat", "exp", "nbf")
 MILLISECONDS_FROM = 10**11
 STRING_CLAIMS = ("iss", "sub", "jti")
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
-
-
-class TokenProblem(ValueError):
-    """The token cannot be read as a JWT; ``str()`` says why."""
 
 
 @dataclass(frozen=True)
@@ -189,14 +188,6 @@ def seconds(value: Any) -> float | None:
 
 
 # --- verification ---------------------------------------------------------------------------
-
-
-class NoKey(Exception):
-    """The profile gives no key to verify with (a skip, not a failure)."""
-
-
-class KeyUnusable(Exception):
-    """The profile names a key, but it cannot be loaded or fetched (a failure the reviewer must see)."""
 
 
 @dataclass(frozen=True)

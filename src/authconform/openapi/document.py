@@ -22,7 +22,9 @@ from urllib.request import url2pathname
 
 import yaml
 
-from ..http.client import TargetClient
+from ..exceptions import SpecUnavailable as SpecUnavailable  # re-exported: defined in exceptions.py
+from ..exceptions import ValidatorMissing as ValidatorMissing
+from ..http.client import TargetClient, is_json_media
 from ..http.exchanges import Exchange
 from ..http.redaction import JWT
 from ..profile import Profile
@@ -33,25 +35,12 @@ _DOCUMENT_URI = "urn:authconform:openapi-document"
 SHOWN_PROBLEMS = 3
 
 
-class SpecUnavailable(Exception):
-    """The document could not be had or read; ``str()`` says why, for a finding or a skip reason."""
-
-
-class ValidatorMissing(Exception):
-    """openapi-spec-validator is not installed (``pip install schemathesis openapi-spec-validator``)."""
-
-
 def _pointer(*parts: str) -> str:
     return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def _media(value: str | None) -> str:
     return (value or "").split(";", 1)[0].strip().lower()
-
-
-def is_json_media(media_type: str) -> bool:
-    kind = _media(media_type)
-    return kind == "application/json" or kind.endswith("+json") or kind.endswith("/json")
 
 
 @dataclass
@@ -357,17 +346,13 @@ def locate(spec: str) -> tuple[str, str]:
 def request_headers(profile: Profile, token: str | None = None) -> dict[str, str]:
     """The headers the document is fetched with: ``openapi.headers``, and the token when given.
 
-    The token goes as the protected endpoint takes it (``protected.scheme``: bearer, or
-    ``header:<Name>``), since that is how the server recognises a logged-in caller.
+    The token goes as the protected endpoint takes it (``protected.scheme``: bearer, ``header:<Name>``
+    or ``authorization:<Scheme>``), since that is how the server recognises a logged-in caller.
     """
     headers = {"Accept": ACCEPT}
     headers.update({str(k): str(v) for k, v in (profile.openapi.headers or {}).items() if v})
     if token is not None:
-        scheme = (profile.protected.scheme if profile.protected is not None else None) or "bearer"
-        if scheme.startswith("header:"):
-            headers[scheme.split(":", 1)[1]] = token
-        else:
-            headers["Authorization"] = f"Bearer {token}"
+        headers.update(profile.credential_scheme.headers(token))
     return headers
 
 

@@ -12,7 +12,10 @@ redacted like every other request, and a request that carries a profile account'
 from the failed-login budget first (or not sent when the budget is spent).
 
 ``examples`` caps the requests sent for the operation, generation and shrinking together: a
-failure is shrunk within what is left, and the smallest failing request found is reported. Answers
+failure is shrunk within what is left, and the smallest failing request found is reported.
+``seconds`` caps its wall-clock time the same way: once it is spent no further request is sent and
+the fuzzer stops (a paced or slow target gets fewer examples, not a longer run); a failure already
+found is still reported, as small as shrinking got it in time. Answers
 are kept by request, so Hypothesis replaying an example never sends it twice. Generation is seeded
 per operation: the same document and target give the same requests, run after run.
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shlex
+import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,6 +60,7 @@ class FuzzReport:
     sent: int = 0
     failing: int = 0
     not_sent_for_budget: int = 0
+    out_of_time: bool = False
     failure: Failure | None = None
     by_check: dict[str, int] = field(default_factory=dict)
 
@@ -68,6 +73,10 @@ class _Request:
     content: bytes | None
     form: tuple[tuple[str, str], ...] | None
     params: tuple[tuple[str, str], ...]
+
+
+class _OutOfTime(BaseException):
+    """Stops Hypothesis at once: it treats an ``Exception`` as a failure to shrink, a ``BaseException`` not."""
 
 
 class _Found(Exception):
@@ -89,6 +98,7 @@ def fuzz_operation(
     headers: Mapping[str, str] | None = None,
     base_url: str | None = None,
     purpose: str = "fuzz",
+    seconds: float | None = None,
 ) -> FuzzReport:
     """Send at most ``examples`` generated requests to ``method path`` and judge each answer.
 
@@ -97,6 +107,7 @@ def fuzz_operation(
     whatever the generator chose for those names, so the fuzzer explores the request, not the
     deployment's gate. ``base_url`` is where the document's paths start (the target's URL plus
     the document's server path); a generated request aimed anywhere else is never sent.
+    ``seconds`` (None: no limit) bounds generating and sending, from the first example to the last.
     """
     import hypothesis
     import schemathesis
@@ -107,7 +118,7 @@ def fuzz_operation(
 
     load_all_checks()
     checks = REGISTRY.get_by_names(list(CHECKS))
-    schema = schemathesis.openapi.from_dict(document, config=schemathesis.Config())
+    schema = _loaded_schema(document, schemathesis)
     operation = schema[path][method.upper()]
     strategy = st.one_of(
         operation.as_strategy(generation_mode=schemathesis.GenerationMode.POSITIVE),
@@ -117,6 +128,9 @@ def fuzz_operation(
     answers: dict[_Request, tuple[Answer, list[str]]] = {}
     known = [i.lower() for i in identities if i]
     forced = dict(headers or {})
+    smallest: list[_Found] = []
+    # the clock starts once the strategies are built: the libraries' first import is not the fuzzer's time
+    deadline = None if seconds is None else time.monotonic() + seconds
 
     base = (base_url or client.base_url).rstrip("/")
 
@@ -127,6 +141,9 @@ def fuzz_operation(
         else:
             if report.sent >= examples or not request.url.startswith(base + "/"):
                 hypothesis.reject()
+            if deadline is not None and time.monotonic() >= deadline:
+                report.out_of_time = True
+                raise _OutOfTime
             carried = _carried_identity(request, known)
             if carried is not None:
                 try:
@@ -143,7 +160,9 @@ def fuzz_operation(
                 for name in {p.split(":", 1)[0] for p in problems}:
                     report.by_check[name] = report.by_check.get(name, 0) + 1
         if problems:
-            raise _Found(answer, problems)
+            found = _Found(answer, problems)
+            smallest[:] = [found]  # Hypothesis tries smaller failing cases later: the last one is the smallest
+            raise found
 
     # A fixed seed per operation, not derandomize: Hypothesis derives that one from the test function's
     # digest, which differs between a plain interpreter and a pytest session (assertion rewriting).
@@ -163,9 +182,25 @@ def fuzz_operation(
             probe()
     except _Found as found:
         report.failure = _describe(found, client.redactor)
+    except _OutOfTime:
+        if smallest:
+            report.failure = _describe(smallest[-1], client.redactor)
     except hypothesis.errors.Unsatisfiable:
         pass  # nothing could be sent (the budget); the report says so
     return report
+
+
+_LOADED: list[tuple[dict[str, Any], Any]] = []
+
+
+def _loaded_schema(document: dict[str, Any], schemathesis: Any) -> Any:
+    """schemathesis's view of the document, loaded once per document (login and refresh share it)."""
+    for known, schema in _LOADED:
+        if known is document:
+            return schema
+    schema = schemathesis.openapi.from_dict(document, config=schemathesis.Config())
+    _LOADED[:] = [(document, schema)]  # one document per run: keep only the latest
+    return schema
 
 
 @contextlib.contextmanager

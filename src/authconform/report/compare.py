@@ -11,7 +11,6 @@ failed and now passes is **fixed**. ``authconform compare`` exits 1 when there i
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import time
@@ -20,16 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..exceptions import CompareError as CompareError  # re-exported: defined in exceptions.py
+from .markup import esc as _esc
 from .requirements import references
+from .results import FAILING
 
-FAILING = ("failed", "error", "waived")  # a waived failure is still a failure
 SYMBOLS = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "waived": "waived", "skipped": "skip",
            "not_selected": "n/s", None: "·"}
 SEVERITY_ORDER = {"must": 0, "should": 1, "may": 2}
-
-
-class CompareError(Exception):
-    """A summary that cannot be read; the CLI exits 2 with it."""
 
 
 @dataclass
@@ -253,10 +250,6 @@ td.o { text-align: center; font-weight: 700; min-width: 70px; }
 li.regression-item { color: #912018; } li.fixed-item { color: #05603a; }
 a.req { color: #1d4ed8; text-decoration: none; margin-right: 6px; font-size: 11.5px; }
 """
-
-
-def _esc(text: Any) -> str:
-    return html.escape("" if text is None else str(text))
 
 
 def _relative(path: Path, start: Path) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import html
 import json
 import re
 import time
@@ -20,15 +19,12 @@ from urllib.parse import urlsplit
 
 from ..http.exchanges import Exchange
 from ..http.redaction import SIGNATURE_MARK, Redactor
+from .markup import esc as _esc
 
 # A JWT as the redactor leaves it: header.payload.[REDACTED signature], or an unsigned one.
 SHOWN_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.(?:" + re.escape(SIGNATURE_MARK) + r"|[A-Za-z0-9_-]*)")
 TIME_CLAIMS = ("iat", "nbf", "exp")
 HIDDEN_PART = "[REDACTED {part}: it holds a secret]"
-
-
-def _esc(text: Any) -> str:
-    return html.escape("" if text is None else str(text))
 
 
 def _pre(text: str | None, css: str = "ac-body") -> str:

@@ -16,7 +16,6 @@ Everything shown is passed through the run's redactor, the environment table inc
 
 from __future__ import annotations
 
-import html
 import time
 from pathlib import Path
 from typing import Any
@@ -25,43 +24,42 @@ import pytest
 
 from .. import __version__
 from ..checks import AREAS, SEVERITIES
-from ..http.exchanges import Exchange
-from ..run import Result, Run
-from . import remediation, summary
+from ..http.exchanges import Exchange, Recorder
+from . import remediation
 from . import summary as summary_module  # the hook below has a parameter named summary
+from .markup import esc as _esc
 from .requirements import references
+from .results import OUTCOMES, WAIVED, CheckResult, RunInfo, RunResult
+
+# Where the plugin leaves the finished run's results model for the summary hook (pytest-html renders last).
+RESULT = pytest.StashKey[RunResult]()
 
 CSS = Path(__file__).with_name("report.css")
-OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "error": "error", "waived": "waived", "skipped": "skipped",
+OUTCOME_LABELS = {"passed": "passed", "failed": "failed", "error": "error", WAIVED: "waived", "skipped": "skipped",
                   "not_selected": "not selected"}
-REASON_CHARS = 1500
 FAILING_NAMED = 6  # failing check IDs named in a summary table cell before "and N more"
 # pytest-metadata rows worth keeping in the environment table; the rest (every installed package,
 # every CI variable) is noise in a report handed to a customer, and a place for secrets to hide.
 KEPT_METADATA = ("Python", "Platform")
 
 
-def _esc(text: Any) -> str:
-    return html.escape("" if text is None else str(text))
-
-
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def install(config: pytest.Config, run: Run) -> None:
+def install(config: pytest.Config, info: RunInfo) -> None:
     """Attach the report hooks and the style sheet to a run (when pytest-html is active)."""
     if not config.pluginmanager.hasplugin("html"):
         return
     css = list(getattr(config.option, "css", None) or [])
     if str(CSS) not in css:
         config.option.css = [*css, str(CSS)]
-    config.pluginmanager.register(ReportHooks(run), "authconform-html-report")
+    config.pluginmanager.register(ReportHooks(info), "authconform-html-report")
 
 
-def exchanges_for(item: pytest.Item, run: Run) -> tuple[list[Exchange], list[Exchange]]:
+def exchanges_for(item: pytest.Item, recorder: Recorder) -> tuple[list[Exchange], list[Exchange]]:
     """The exchanges a check sent, and the shared ones it used through fixtures (the run's login, ...)."""
-    own = run.recorder.for_test(item.nodeid)
+    own = recorder.for_test(item.nodeid)
     shared: list[Exchange] = []
     for value in getattr(item, "funcargs", {}).values():
         for candidate in (value, getattr(value, "answer", None)):
@@ -71,55 +69,28 @@ def exchanges_for(item: pytest.Item, run: Run) -> tuple[list[Exchange], list[Exc
     return own, shared
 
 
-def plain_reason(report: Any) -> str:
-    """Why a check did not pass, in the words of its finding (location lines and tracebacks dropped)."""
-    if report.passed:
-        return ""
-    longrepr = report.longrepr
-    if report.skipped and isinstance(longrepr, tuple):
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    text = str(longrepr or "").strip()
-    errors = [line[4:].strip() for line in text.splitlines() if line.startswith("E   ")]
-    if errors:
-        text = " ".join(errors)
-    else:
-        lines = [line for line in text.splitlines()
-                 if line.strip() and not (line.startswith("[") and line.rstrip().endswith("]"))]
-        text = "\n".join(lines)
-    if len(text) > REASON_CHARS:
-        text = text[:REASON_CHARS].rstrip() + " …"
-    return text or report.outcome
-
-
-def verdict_class(run: Run) -> str:
-    if run.unreachable or summary.gate_failures(run) or summary.waiver_problems(run):
+def verdict_class(result: RunResult) -> str:
+    if result.unreachable or result.broken or result.gate_failures() or result.waiver_problems:
         return "ac-verdict-fail"
-    return "ac-verdict-warn" if summary.warnings(run) else "ac-verdict-pass"
+    return "ac-verdict-warn" if result.warnings() else "ac-verdict-pass"
 
 
-def target_line(run: Run) -> str:
-    where = run.profile.base_url
-    if run.embedded is not None:
-        defects = ", ".join(sorted(run.embedded.defects)) or "none"
-        where += f" (embedded reference target {run.embedded.flavour}; defects: {defects})"
-    return where
-
-
-def headline_html(run: Run) -> str:
+def headline_html(result: RunResult) -> str:
     """The verdict and the run's facts in one line, coloured by the verdict."""
-    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(run.started))
+    info = result.info
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(info.started))
     facts = [
-        ("profile", run.profile.name),
-        ("target", target_line(run)),
+        ("profile", info.profile),
+        ("target", info.target_line()),
         ("harness", f"authconform {__version__}"),
         ("started", started),
-        ("gate", f"fails on {' and '.join(s for s in SEVERITIES if s in run.gate_severities)}"),
+        ("gate", f"fails on {' and '.join(s for s in SEVERITIES if s in info.gate_severities)}"),
     ]
-    verdict = run.redactor.text(summary.verdict(run)) or ""
+    verdict = info.redactor.text(result.verdict) or ""
     verdict = verdict[:1].upper() + verdict[1:]
     shown = "".join(f"<span class='ac-fact'><span class='ac-fact-name'>{_esc(name)}</span> {_esc(value)}</span>"
                     for name, value in facts)
-    return (f"<div class='ac-headline {verdict_class(run)}'><span class='ac-verdict'>{_esc(verdict)}</span>"
+    return (f"<div class='ac-headline {verdict_class(result)}'><span class='ac-verdict'>{_esc(verdict)}</span>"
             f"{shown}</div>")
 
 
@@ -128,14 +99,14 @@ def _count_cell(count: int, outcome: str) -> str:
     return f"<td class='{css}'>{count}</td>"
 
 
-def outcome_table(results: list[Result], key: str, names: list[str], caption: str, run: Run) -> str:
+def outcome_table(results: list[CheckResult], key: str, names: list[str], caption: str) -> str:
     """A table of ``names`` (areas or severities) by outcome, with the failing gate checks named."""
-    table = summary.counts(results, key)
+    table = summary_module.counts(results, key)
     rows = []
     for name in names:
-        row = table.get(name, {o: 0 for o in summary.OUTCOMES})
+        row = table.get(name, {o: 0 for o in OUTCOMES})
         total = sum(row.values())
-        failing = sorted(r.check for r in results if getattr(r, key) == name and r.outcome in ("failed", "error"))
+        failing = sorted(r.check for r in results if getattr(r, key) == name and r.open_failure)
         if total == 0:
             note = "<span class='ac-muted'>no checks ran</span>"
         elif row["not_selected"] == total:
@@ -149,9 +120,9 @@ def outcome_table(results: list[Result], key: str, names: list[str], caption: st
         label = (f"<span class='ac-badge ac-sev-{_esc(name)}'>{_esc(name)}</span>" if key == "severity"
                  else _esc(name))
         rows.append(f"<tr class='{'ac-empty' if total == 0 else ''}'><th>{label}</th><td class='ac-n'>{total}</td>"
-                    + "".join(_count_cell(row[o], o) for o in summary.OUTCOMES)
+                    + "".join(_count_cell(row[o], o) for o in OUTCOMES)
                     + f"<td class='ac-failing'>{note}</td></tr>")
-    head = "".join(f"<th>{OUTCOME_LABELS[o]}</th>" for o in summary.OUTCOMES)
+    head = "".join(f"<th>{OUTCOME_LABELS[o]}</th>" for o in OUTCOMES)
     first = "area" if key == "area" else "severity"
     return (f"<table class='ac-table ac-by-{key}'><caption>{_esc(caption)}</caption><thead><tr><th>{first}</th>"
             f"<th>checks</th>{head}<th>failing checks</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
@@ -191,30 +162,30 @@ JWTs keep their header and payload and lose their signature.</li>
 """
 
 
-def profile_html(run: Run) -> str:
-    source = run.profile.source
+def profile_html(info: RunInfo) -> str:
+    source = info.profile_source
     text = None
     if source is not None:
         try:
             text = Path(source).read_text(encoding="utf-8")
         except OSError:
             text = None
-    shown = run.redactor.text(text) if text else "(the profile file could not be read)"
-    return (f"<details class='ac-profile'><summary>Profile <b>{_esc(run.profile.name)}</b> "
+    shown = info.redactor.text(text) if text else "(the profile file could not be read)"
+    return (f"<details class='ac-profile'><summary>Profile <b>{_esc(info.profile)}</b> "
             f"<span class='ac-muted'>{_esc(source)}</span></summary>"
             f"<pre class='ac-body' id='profile'>{_esc(shown)}</pre></details>")
 
 
-def gate_notes_html(run: Run) -> str:
+def gate_notes_html(result: RunResult) -> str:
     """Waiver problems (each fails the run) and the baseline the gate compared with."""
-    parts = [f"<p class='ac-waiver-problem'><b>Waiver problem:</b> {_esc(p.text())}</p>"
-             for p in summary.waiver_problems(run)]
-    if run.baseline is not None:
-        new = [r.check for r in summary.gate_failures(run)]
-        known = [r.check for r in summary.known_failures(run)]
-        parts.append(f"<p class='ac-baseline'><b>Baseline</b> {_esc(run.baseline.source)}: the gate fails only on new "
-                     f"failures. New: {_esc(', '.join(new) or 'none')}. Known (failed in the baseline too, still "
-                     f"shown): {_esc(', '.join(known) or 'none')}.</p>")
+    parts = [f"<p class='ac-waiver-problem'><b>Waiver problem:</b> {_esc(p.message)}</p>"
+             for p in result.waiver_problems]
+    if result.info.baseline is not None:
+        new = [r.check for r in result.gate_failures()]
+        known = [r.check for r in result.known_failures()]
+        parts.append(f"<p class='ac-baseline'><b>Baseline</b> {_esc(result.info.baseline.source)}: the gate fails "
+                     f"only on new failures. New: {_esc(', '.join(new) or 'none')}. Known (failed in the baseline "
+                     f"too, still shown): {_esc(', '.join(known) or 'none')}.</p>")
     return "".join(parts)
 
 
@@ -228,17 +199,18 @@ def remediation_html(check_id: str) -> str:
 
 
 def waiver_html(props: dict[str, Any]) -> str:
+    """The waiver behind a waived row: until when, its ticket, its reason and where it is written."""
     ticket = f", ticket {_esc(props['waiver_ticket'])}" if props.get("waiver_ticket") else ""
     return (f"<div class='ac-waiver'><b>Waived</b> until {_esc(props.get('waiver_expires'))}{ticket}: "
             f"{_esc(props.get('waiver_reason'))} <span class='ac-muted'>({_esc(props.get('waiver_entry'))})</span>"
             f"</div>")
 
 
-def not_selected_html(run: Run) -> str:
+def not_selected_html(result: RunResult) -> str:
     """The checks left out by -k, --check or --skip-check: named, so nobody reads them as passed."""
-    if not run.not_selected:
+    if not result.not_selected:
         return ""
-    ids = sorted({r.check for r in run.not_selected.values()})
+    ids = sorted({r.check for r in result.not_selected})
     named = ", ".join(f"<code>{_esc(i)}</code>" for i in ids)
     return (f"<p class='ac-not-selected'><b>Not selected: {_plural(len(ids), 'check')}</b>, left out by the run's "
             f"selection (-k, --check, --skip-check); they did not run and the verdict does not cover them: "
@@ -248,8 +220,8 @@ def not_selected_html(run: Run) -> str:
 class ReportHooks:
     """pytest-html hook implementations for one run."""
 
-    def __init__(self, run: Run):
-        self.run = run
+    def __init__(self, info: RunInfo):
+        self.info = info
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """Curate pytest-metadata's environment table before pytest-html (trylast) reads it."""
@@ -262,60 +234,62 @@ class ReportHooks:
             return
         kept = {k: metadata[k] for k in KEPT_METADATA if k in metadata}
         metadata.clear()
-        redact = self.run.redactor.text
+        redact = self.info.redactor.text
         metadata.update({k: redact(str(v)) for k, v in kept.items()})
         metadata["authconform"] = __version__
-        metadata["Profile"] = f"{self.run.profile.name} ({self.run.profile.source})"
-        metadata["Target"] = redact(target_line(self.run))
+        metadata["Profile"] = f"{self.info.profile} ({self.info.profile_source})"
+        metadata["Target"] = redact(self.info.target_line())
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:
-        report.title = f"authconform report: {self.run.profile.name}"
+        report.title = f"authconform report: {self.info.profile}"
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
-        run = self.run
-        results = summary_module.reported(run)
+        result = session.config.stash.get(RESULT, None)
+        if result is None:  # the run did not finish (pytest stopped it): pytest-html's own summary stands
+            return
+        results = result.reported()
         extra_areas = sorted({r.area for r in results} - set(AREAS.values()))
         areas = [*AREAS.values(), *extra_areas]
-        prefix.append(headline_html(run))
-        spent = run.budget.spent()
-        failed_logins = sum(spent.values()) if isinstance(spent, dict) else int(spent or 0)
-        counts = ", ".join(_plural(n, what) for n, what in ((len(run.results), "check"),
-                                                          (run.client.request_count, "request"),
-                                                          (failed_logins, "failed login")))
+        prefix.append(headline_html(result))
+        counts = ", ".join(_plural(n, what) for n, what in ((len(result.checks), "check"),
+                                                          (result.requests, "request"),
+                                                          (sum(result.failed_logins.values()), "failed login")))
         prefix.append(
             "<div class='ac-tables'>"
-            + outcome_table(results, "area", areas, "Checks by area", run)
-            + outcome_table(results, "severity", list(SEVERITIES), "Checks by severity", run)
-            + f"<p class='ac-muted ac-counts'>{_esc(counts)}; files beside this report: summary.json, junit.xml</p>"
-            + not_selected_html(run)
-            + gate_notes_html(run)
+            + outcome_table(results, "area", areas, "Checks by area")
+            + outcome_table(results, "severity", list(SEVERITIES), "Checks by severity")
+            + f"<p class='ac-muted ac-counts'>{_esc(counts)}; took {result.duration:.1f} s; files beside this "
+              "report: summary.json, junit.xml, results.sarif</p>"
+            + not_selected_html(result)
+            + gate_notes_html(result)
             + "</div>"
         )
         summary.append(GUIDE)
-        postfix.append(profile_html(run))
+        postfix.append(profile_html(result.info))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        cells[:] = [
-            '<th class="sortable" data-column-type="result">Outcome</th>',
-            '<th class="sortable" data-column-type="testId">Check</th>',
-            "<th>What it checks</th>",
-            '<th class="sortable" data-column-type="severity">Severity</th>',
-            '<th class="sortable" data-column-type="area">Area</th>',
-            "<th>Requirement</th>",
-            "<th>Reason</th>",
-            '<th class="sortable" data-column-type="duration">Time</th>',
+        cells[:] = [  # the ac-w-* classes give report.css's fixed column widths
+            '<th class="sortable ac-w-outcome" data-column-type="result">Outcome</th>',
+            '<th class="sortable ac-w-check" data-column-type="testId">Check</th>',
+            '<th class="ac-w-title">What it checks</th>',
+            '<th class="sortable ac-w-severity" data-column-type="severity">Severity</th>',
+            '<th class="sortable ac-w-area" data-column-type="area">Area</th>',
+            '<th class="ac-w-requirement">Requirement</th>',
+            '<th class="ac-w-reason">Reason</th>',
+            '<th class="sortable ac-w-time" data-column-type="duration">Time</th>',
         ]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
-        redact = self.run.redactor.text
+        redact = self.info.redactor.text
         props = dict(getattr(report, "user_properties", None) or [])
         result_cell, duration_cell = cells[0], cells[2]
-        reason = redact(plain_reason(report) or str(props.get("note", ""))) or ""  # a passing check may leave a note
+        # the reason the plugin worked out once (results.reason_of) for every writer; a passing check may leave a note
+        reason = redact(str(props.get("reason") or props.get("note") or "")) or ""
         if "check_id" not in props:
             cells[:] = [result_cell, f'<td class="col-testId">{_esc(report.nodeid)}</td>',
                         "<td class='col-title'>not a conformance check</td>", '<td class="col-severity"></td>',
@@ -324,19 +298,19 @@ class ReportHooks:
             return
         severity = props["severity"]
         warn = ""
-        if report.outcome == "failed" and severity not in self.run.gate_severities:
+        if report.outcome == "failed" and severity not in self.info.gate_severities:
             warn = "<span class='ac-warn'>warning</span> "
-        elif report.failed and self.run.baseline is not None and severity in self.run.gate_severities:
-            known = self.run.baseline.knows(props["check_id"])
+        elif report.failed and self.info.baseline is not None and severity in self.info.gate_severities:
+            known = self.info.baseline.knows(props["check_id"])
             warn = ("<span class='ac-known'>known (baseline)</span> " if known
                     else "<span class='ac-new'>new failure</span> ")
         reason_html = warn + _esc(reason) if reason else "<span class='ac-muted'>—</span>"
-        if props.get("outcome") == "waived":
+        if props.get("outcome") == WAIVED:
             # pytest-html files the row by the cell's text (XFailed: its "Expected failures" filter); the
             # style sheet shows it as "Waived", in the waived colour
             result_cell = '<td class="col-result ac-waived">XFailed</td>'
             reason_html += waiver_html(props)
-        if report.failed or props.get("outcome") == "waived":
+        if report.failed or props.get("outcome") == WAIVED:
             reason_html += remediation_html(props["check_id"])
         cells[:] = [
             result_cell,

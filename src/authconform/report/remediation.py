@@ -213,11 +213,17 @@ REMEDIATIONS: dict[str, Remediation] = {
         "annotate the controller. DRF: `@extend_schema(responses=...)`. Flask: document the blueprint's "
         "responses."),
     "OPENAPI-EXCHANGES-CONFORM": _r(
-        "Make answers match the document (status, content type, body schema), or correct the document; a "
-        "renamed field must be renamed in both.",
+        "Make answers of a documented status match the document (content type, body schema), or correct the "
+        "document; a renamed field must be renamed in both.",
         "Symfony: keep serializer names and API Platform resources in step (e.g. hydra:member). Laravel: regenerate "
         "the docs after changing resources. DRF: drf-spectacular reads serializers; hand-written responses need "
         "`@extend_schema`. Flask: one schema for the view and the docs."),
+    "OPENAPI-STATUSES-DOCUMENTED": _r(
+        "Document every status an operation really answers (its refusals included: 401, 403, 404, 422), with "
+        "its body schema, or a `default` response for the rest.",
+        "Symfony: API Platform `openapiContext` responses. Laravel: add the refusals to the generator's "
+        "annotations. DRF: `@extend_schema(responses={401: ...})`; drf-spectacular omits refusals by default. "
+        "Flask: list them in the view's docs."),
     "OPENAPI-FUZZ": _r(
         "Validate every input of the login and refresh operations and answer invalid ones with a documented 4xx "
         "in the documented format; nothing may answer 5xx.",

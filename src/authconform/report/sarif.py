@@ -18,9 +18,9 @@ from typing import Any
 from .. import __version__
 from ..checks import SEVERITIES
 from ..http.exchanges import Exchange
-from ..run import Result, Run
-from . import remediation, summary
+from ..http.redaction import Redactor
 from .requirements import docs_url, references
+from .results import WAIVED, CheckResult, RunResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"must": "error", "should": "warning", "may": "note"}
@@ -37,13 +37,13 @@ def _utc(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def _rule(result: Result) -> dict[str, Any]:
+def _rule(result: CheckResult) -> dict[str, Any]:
     refs = references(result.requirement)
     linked = [r for r in refs if r.url]
     text = f"{result.title} Requirement: {result.requirement}."
     markdown = f"**{result.title}**\n\nRequirement: " + "; ".join(
         f"[{r.text}]({r.url})" if r.url else r.text for r in refs)
-    if fix := remediation.for_check(result.check):  # the rule's help says how to fix it
+    if fix := result.remediation:  # the rule's help says how to fix it
         text += f"\nHow to fix: {fix.as_text()}"
         markdown += f"\n\n**How to fix:** {fix.as_markdown()}"
     tags = ["authconform", result.area, result.severity]
@@ -66,7 +66,7 @@ def _rule(result: Result) -> dict[str, Any]:
     return rule
 
 
-def _suppression(result: Result) -> dict[str, Any]:
+def _suppression(result: CheckResult) -> dict[str, Any]:
     waiver = result.waiver or {}
     ticket = f", ticket {waiver['ticket']}" if waiver.get("ticket") else ""
     return {"kind": "external", "status": "accepted",
@@ -88,9 +88,9 @@ def _body(text: str | None) -> dict[str, str] | None:
     return {"text": text if len(text) <= BODY_CHARS else text[:BODY_CHARS] + "…"}
 
 
-def _web(exchange: Exchange, run: Run) -> dict[str, Any]:
+def _web(exchange: Exchange, redactor: Redactor) -> dict[str, Any]:
     """SARIF's webRequest and webResponse for one recorded exchange, redacted like every artifact."""
-    shown = exchange.to_dict(run.redactor)
+    shown = exchange.to_dict(redactor)
     request: dict[str, Any] = {"protocol": "HTTP", "version": "1.1", "method": shown["request"]["method"],
                                "target": shown["request"]["url"],
                                "headers": _headers(shown["request"]["headers"])}
@@ -111,10 +111,10 @@ def _web(exchange: Exchange, run: Run) -> dict[str, Any]:
     return web
 
 
-def _profile_uri(run: Run) -> str:
-    source = run.profile.source
+def _profile_uri(result: RunResult) -> str:
+    source = result.info.profile_source
     if source is None:
-        return f"{run.profile.name}.yaml"
+        return f"{result.info.profile}.yaml"
     path = Path(source).resolve()
     try:
         return path.relative_to(Path.cwd().resolve()).as_posix()
@@ -122,24 +122,25 @@ def _profile_uri(run: Run) -> str:
         return path.as_uri()
 
 
-def build(run: Run) -> dict[str, Any]:
+def build(run: RunResult) -> dict[str, Any]:
     """The SARIF log of a run (a plain dict, ready for ``json.dumps``)."""
-    results = sorted(run.results.values(), key=lambda r: SEVERITIES.index(r.severity)
+    info = run.info
+    results = sorted(run.checks, key=lambda r: SEVERITIES.index(r.severity)
                      if r.severity in SEVERITIES else len(SEVERITIES))
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
-    for result in run.results.values():
+    for result in run.checks:
         if result.check not in index:
             index[result.check] = len(rules)
             rules.append(_rule(result))
-    target = run.redactor.text(run.profile.base_url) or ""
+    target = info.redactor.text(info.target_url) or ""
     location = {"physicalLocation": {"artifactLocation": {"uri": _profile_uri(run)}},
                 "logicalLocations": [{"fullyQualifiedName": target, "kind": "resource"}]}
     findings = []
     for result in results:
-        if result.outcome not in ("failed", "error", "waived"):
+        if not result.failing:  # failed, error, and waived (reported with a suppression)
             continue
-        message = run.redactor.text(result.reason) or f"{result.check} {result.outcome}"
+        message = info.redactor.text(result.reason) or f"{result.check} {result.outcome}"
         finding: dict[str, Any] = {
             "ruleId": result.check,
             "ruleIndex": index[result.check],
@@ -147,29 +148,27 @@ def build(run: Run) -> dict[str, Any]:
             "kind": "fail",
             "message": {"text": message if result.outcome != "error" else f"the check itself broke: {message}"},
             "locations": [location],
-            "partialFingerprints": {"authconformCheck/v1": f"{run.profile.name}/{result.check}"},
+            "partialFingerprints": {"authconformCheck/v1": f"{info.profile}/{result.check}"},
             "properties": {"outcome": result.outcome, "severity": result.severity, "test": result.nodeid},
         }
-        if run.baseline is not None:  # SARIF's own word for "new since the baseline run"
-            finding["baselineState"] = "unchanged" if run.baseline.knows(result.check) else "new"
-        if result.outcome == "waived":  # reported, but suppressed: dashboards show it as accepted, not fixed
-            finding["properties"]["outcome"] = "waived"
+        if info.baseline is not None:  # SARIF's own word for "new since the baseline run"
+            finding["baselineState"] = "unchanged" if info.baseline.knows(result.check) else "new"
+        if result.outcome == WAIVED:  # reported, but suppressed: dashboards show it as accepted, not fixed
             finding["suppressions"] = [_suppression(result)]
-        exchanges = run.recorder.for_test(result.nodeid)
+        exchanges = run.exchanges.get(result.nodeid, ())
         if exchanges:
-            finding.update(_web(exchanges[-1], run))
+            finding.update(_web(exchanges[-1], info.redactor))
         findings.append(finding)
     driver: dict[str, Any] = {"name": "authconform", "version": __version__, "semanticVersion": __version__,
                               "rules": rules}
     if url := docs_url():
         driver["informationUri"] = url
-    code = summary.exit_code(run)
-    not_selected = sorted({r.check for r in run.not_selected.values()})
+    not_selected = sorted({r.check for r in run.not_selected})
     # Code scanning closes the alerts a new upload of the same category no longer reports: a run that left
     # checks out gets its own category, so their open alerts are not closed as fixed.
-    category = f"authconform/{run.profile.name}" + ("/selected" if not_selected else "")
-    properties: dict[str, Any] = {"profile": run.profile.name, "target": target, "verdict": summary.verdict(run),
-                                  "failOn": run.fail_on}
+    category = f"authconform/{info.profile}" + ("/selected" if not_selected else "")
+    properties: dict[str, Any] = {"profile": info.profile, "target": target, "verdict": run.verdict,
+                                  "failOn": info.fail_on}
     if not_selected:
         properties["notSelected"] = not_selected
     return {
@@ -177,13 +176,13 @@ def build(run: Run) -> dict[str, Any]:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": driver},
-            "automationDetails": {"id": f"{category}/{_utc(run.started)}"},
+            "automationDetails": {"id": f"{category}/{_utc(info.started)}"},
             "invocations": [{
                 "executionSuccessful": not run.unreachable,
-                "startTimeUtc": _utc(run.started),
-                "endTimeUtc": _utc(time.time()),
-                "exitCode": code,
-                "exitCodeDescription": summary.verdict(run),
+                "startTimeUtc": _utc(info.started),
+                "endTimeUtc": _utc(run.finished),
+                "exitCode": run.exit_code,
+                "exitCodeDescription": run.verdict,
             }],
             "results": findings,
             "properties": properties,
@@ -191,8 +190,8 @@ def build(run: Run) -> dict[str, Any]:
     }
 
 
-def write(run: Run, path: Path | None = None) -> Path:
+def write(run: RunResult, path: Path | None = None) -> Path:
     """Write results.sarif beside summary.json (or to ``path``)."""
-    path = path or run.report_dir / "results.sarif"
+    path = path or run.info.report_dir / "results.sarif"
     path.write_text(json.dumps(build(run), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

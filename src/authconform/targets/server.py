@@ -16,14 +16,11 @@ import time
 import uvicorn
 from starlette.types import ASGIApp
 
+from authconform.exceptions import TargetStartError as TargetStartError  # re-exported: defined in exceptions.py
 from authconform.targets.raw_headers import RawHeaderNamesProtocol
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 2.0
-
-
-class TargetStartError(RuntimeError):
-    """The server thread died or did not start serving in time."""
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -1,6 +1,7 @@
 """Defects of the reference targets' OpenAPI documents, and of the behaviour those documents describe.
 
-Two change the document the target serves (it leaves out a status, it is not valid OpenAPI); two
+Three change the document the target serves (it leaves out a login status or the protected endpoint's
+refusal, it is not valid OpenAPI); two
 change what the server does while its document stays the same (a field renamed in a response, a
 crash on input only a fuzzer sends). Each breaks the OpenAPI checks listed per flavour and nothing
 else: the login, token and access suites never see the difference.
@@ -21,6 +22,20 @@ UNDOCUMENTED_STATUS = register(
         "pch-sig": {"OPENAPI-LOGIN-DOCUMENTED"},
         "chamilo": {"OPENAPI-LOGIN-DOCUMENTED"},
         "invoiceninja": {"OPENAPI-LOGIN-DOCUMENTED"},
+    },
+)
+
+UNDOCUMENTED_REFUSAL = register(
+    "undocumented-refusal",
+    description="""The OpenAPI document leaves out the status the protected endpoint refuses a
+    missing or bad token with: 401 of GET /api/me on pch-sig and of GET /api/users on chamilo;
+    403 of GET /api/v1/clients on invoiceninja, whose `default` response goes too (it would cover
+    the 403). The server answers as before. A documentation gap only: OPENAPI-EXCHANGES-CONFORM
+    judges only answers whose status is documented, so the gap is reported once, as a warning.""",
+    breaks={
+        "pch-sig": {"OPENAPI-STATUSES-DOCUMENTED"},
+        "chamilo": {"OPENAPI-STATUSES-DOCUMENTED"},
+        "invoiceninja": {"OPENAPI-STATUSES-DOCUMENTED"},
     },
 )
 

@@ -3,7 +3,8 @@
 Each document describes what its flavour's server really answers (statuses, bodies, content
 types), in the shape the real system's tooling gives it: API Platform with lexik's login decorator
 for Chamilo, NelmioApiDocBundle for PCH-SIG, Invoice Ninja's own ``openapi/api-docs.yaml``. The
-document defects (``spec-invalid``, ``undocumented-status``) are applied when it is built.
+document defects (``spec-invalid``, ``undocumented-status``, ``undocumented-refusal``) are applied
+when it is built.
 """
 
 from __future__ import annotations

@@ -44,6 +44,10 @@ def document(defects: ActiveDefects) -> Document:
     }
     if openapi_defects.UNDOCUMENTED_STATUS in defects:
         del login_responses["400"]
+    users_refusal = {"401": {"description": "No token, or an invalid or expired one",
+                             "content": json_content(_LEXIK_ERROR)}}
+    if openapi_defects.UNDOCUMENTED_REFUSAL in defects:
+        users_refusal = {}
     api_key: Document = {"type": "apiKey", "description": "Value for the Authorization header parameter.",
                          "name": "Authorization", "in": "header"}
     if openapi_defects.SPEC_INVALID in defects:
@@ -76,8 +80,7 @@ def document(defects: ActiveDefects) -> Document:
                                 ],
                             }}},
                         },
-                        "401": {"description": "No token, or an invalid or expired one", "content":
-                                json_content(_LEXIK_ERROR)},
+                        **users_refusal,
                     },
                     "summary": "Retrieves the collection of User resources.",
                     "description": "Retrieves the collection of User resources.",

@@ -57,6 +57,10 @@ def document(defects: ActiveDefects) -> Document:
     }
     if openapi_defects.UNDOCUMENTED_STATUS in defects:
         del login_responses["422"]
+    clients_refusals: Document = {**_error_responses("401", "403", "422", "429", "5XX"),
+                                  "default": _ref("responses", "default")}
+    if openapi_defects.UNDOCUMENTED_REFUSAL in defects:
+        del clients_refusals["403"], clients_refusals["default"]
     api_key: Document = {"type": "apiKey", "name": "X-API-TOKEN", "in": "header"}
     if openapi_defects.SPEC_INVALID in defects:
         api_key = {**api_key, "type": "apikey"}
@@ -120,8 +124,7 @@ def document(defects: ActiveDefects) -> Document:
                                                "meta": _ref("schemas", "Meta")},
                             }),
                         },
-                        **_error_responses("401", "403", "422", "429", "5XX"),
-                        "default": _ref("responses", "default"),
+                        **clients_refusals,
                     },
                 }
             },

@@ -34,6 +34,12 @@ def document(defects: ActiveDefects) -> Document:
     }
     if openapi_defects.UNDOCUMENTED_STATUS in defects:
         del login_responses["400"]
+    me_responses: Document = {
+        "200": {"description": "The connected user", "content": json_content({"$ref": "#/components/schemas/Me"})},
+        "401": {"description": "Missing, invalid or expired token", "content": json_content(_ERROR)},
+    }
+    if openapi_defects.UNDOCUMENTED_REFUSAL in defects:
+        del me_responses["401"]
     bearer: Document = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     if openapi_defects.SPEC_INVALID in defects:
         bearer = {"type": "bearer", "bearerFormat": "JWT"}
@@ -79,11 +85,7 @@ def document(defects: ActiveDefects) -> Document:
                     "tags": ["User"],
                     "summary": "The connected user.",
                     "operationId": "me",
-                    "responses": {
-                        "200": {"description": "The connected user",
-                                "content": json_content({"$ref": "#/components/schemas/Me"})},
-                        "401": {"description": "Missing, invalid or expired token", "content": json_content(_ERROR)},
-                    },
+                    "responses": me_responses,
                 }
             },
         },
