@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -21,12 +22,15 @@ from authconform.checks import check, check_of
 from authconform.endpoints.login import LoginFailed
 from authconform.endpoints.protected import call_protected
 from authconform.jwt import forge, tokens
+from authconform.jwt.callback import LOOPBACK_HOSTS, CallbackListener
 from authconform.jwt.forge import ForgedToken
 from authconform.profile import CredentialScheme
 
 QUERY_NAMES = ("access_token", "token", "bearer", "jwt", "api_token", "auth")
 SLOW_WAIT_LIMIT = 900  # seconds --slow will wait for a token to expire
 ES_ALGORITHMS = ("ES256", "ES384", "ES512")
+FETCH_WAIT = 1.0  # seconds the listener waits for a fetch after the answer (a verifier may fetch in the background)
+KID_SLEEP = 5  # seconds the command-injection kid asks a shell to sleep (jwt_tool sends 10)
 
 
 @pytest.fixture(scope="module")
@@ -303,10 +307,31 @@ def test_key_confusion_is_refused(issued_jwt, target, profile, try_forged):
 @check("ACCESS-KID-INJECTION", severity="must", requirement="RFC 8725 §3.10; OWASP ASVS 4.0.3 V3.5.3",
        why=("Accepting it means the signature was checked with a key the sender chose; RFC 7515 §5.2 and RFC 7519"
             " §7.2 MUST reject such a token."))
-def test_kid_injection_is_refused(issued_jwt, target, profile, try_forged):
-    """A kid header walking to /dev/null, HS256-signed with the empty key it names, is refused."""
-    try_forged(forge.kid_injection(issued_jwt),
-                "RFC 8725 §3.10: header parameters such as kid are not trusted input")
+def test_kid_injection_is_refused(issued_jwt, target, profile):
+    """A kid used as a path, in SQL or in a shell (HS256-signed with the key that lookup yields) is refused."""
+    source = "RFC 8725 §3.10: header parameters such as kid are not trusted input"
+    baseline = [call_protected(target, profile, forge.kid_command(issued_jwt, sleep=None).token,
+                               purpose=f"forged token (ACCESS-KID-INJECTION): timing baseline {n} of 2")
+                for n in (1, 2)]
+    piped = forge.kid_command(issued_jwt, sleep=KID_SLEEP)
+    slow = call_protected(target, profile, piped.token, purpose=piped.purpose("ACCESS-KID-INJECTION"))
+    fastest = min(a.exchange.elapsed for a in baseline)
+    late = slow.exchange.elapsed - fastest
+    if late >= KID_SLEEP - 1:
+        expect.fail(f"expected the kid never to reach a shell ({source}): {piped.label}; it came {late:.1f} s later "
+                    f"than the plain kid (baseline {fastest:.2f} s, with '|sleep {KID_SLEEP}' "
+                    f"{slow.exchange.elapsed:.2f} s)")
+    _try_forged(target, profile, "ACCESS-KID-INJECTION", forge.kid_injection(issued_jwt), source)
+
+
+@check("ACCESS-EMBEDDED-JWK", severity="must", requirement="CVE-2018-0114; RFC 8725 §3.10; RFC 7515 §4.1.3; "
+       "OWASP ASVS 4.0.3 V3.5.3",
+       why=("Accepting it means the signature was checked with a key the sender brought; RFC 7515 §5.2 and RFC 7519"
+            " §7.2 MUST reject a token that does not validate with a trusted key."))
+def test_embedded_jwk_is_refused(issued_jwt, target, profile):
+    """The claims re-signed with a fresh RSA or EC key whose public JWK rides in the header's jwk are refused."""
+    _try_forged(target, profile, "ACCESS-EMBEDDED-JWK", forge.embedded_jwk(issued_jwt),
+                "RFC 8725 §3.10: a key from the token itself is not a trusted key")
 
 
 @check("ACCESS-ES256-ZERO-SIGNATURE", severity="must", requirement="CVE-2022-21449; RFC 7518 §3.4; RFC 8725 §3.1",
@@ -320,6 +345,61 @@ def test_es256_zero_signature_is_refused(issued_jwt, target, profile, try_forged
                     f"concerns ECDSA verifiers")
     try_forged(forge.es256_zero_signature(issued_jwt),
                 "CVE-2022-21449: r = s = 0 is never a valid ECDSA signature")
+
+
+@pytest.fixture(scope="module")
+def callback_listener(request, target):
+    """The run's listener for jku/x5u URLs: loopback, or the address --callback-url names."""
+    url = request.config.getoption("callback_url", default=None)
+    if url is None and urlsplit(target.base_url).hostname not in LOOPBACK_HOSTS:
+        pytest.skip(f"the target ({urlsplit(target.base_url).hostname}) is not on this machine and cannot reach a "
+                    f"loopback listener: give --callback-url http://<an address it can reach>:<port>")
+    try:
+        listener = CallbackListener(url)
+    except (ValueError, OSError) as exc:
+        pytest.skip(f"the callback listener cannot start: {exc}")
+    yield listener
+    listener.close()
+
+
+def _key_by_url(check_id: str, parameter: str, issued_jwt, target, profile, listener: CallbackListener) -> None:
+    """Send a token whose header names a key at the listener; findings: the URL was fetched, the token accepted."""
+    key, kid = forge.fresh_rsa_key(), f"authconform-{secrets.token_hex(4)}"
+    if parameter == "jku":
+        url = listener.publish("jwks.json", "application/json", forge.jwks_document(key, kid))
+    else:
+        url = listener.publish("cert.pem", "application/x-pem-file", forge.certificate_pem(key))
+    forged = forge.key_by_url(issued_jwt, parameter=parameter, url=url, key=key, kid=kid)
+    answer = call_protected(target, profile, forged.token, purpose=forged.purpose(check_id))
+    fetches = listener.fetches_of(url, wait=FETCH_WAIT)
+    findings = []
+    if fetches:
+        findings.append(f"the server FETCHED the {parameter} URL {url} ({len(fetches)} request(s), from "
+                        f"{', '.join(sorted({f.client for f in fetches}))}): a server-side request to a URL the "
+                        f"token chose")
+    if answer.ok and 200 <= answer.status < 300:
+        findings.append(f"the server ACCEPTED the token signed with the key at that URL (answered {answer.status})")
+    elif not answer.ok or not 400 <= answer.status < 500:
+        findings.append(f"the token was not cleanly refused: {answer.describe(80) if answer.ok else answer.error}")
+    if findings:
+        expect.fail(f"expected the {parameter} header to be ignored: no fetch and a 4xx refusal (RFC 8725 §3.10; "
+                    f"OWASP ASVS 5.0 9.1.3: keys only from allow-listed sources): " + "; ".join(findings))
+
+
+@check("ACCESS-JKU", severity="must", requirement="RFC 8725 §3.10; RFC 7515 §4.1.2; OWASP ASVS 4.0.3 V3.5.3",
+       why=("A token verified with a key from the URL it names was signed by whoever chose the URL: RFC 7515 §5.2 "
+            "and RFC 7519 §7.2 MUST reject it; the fetch itself is a server-side request forgery."))
+def test_jku_is_not_followed(issued_jwt, callback_listener, target, profile):
+    """A token whose jku names a JWKS at the run's listener, holding the key it was signed with: no fetch, refused."""
+    _key_by_url("ACCESS-JKU", "jku", issued_jwt, target, profile, callback_listener)
+
+
+@check("ACCESS-X5U", severity="must", requirement="RFC 8725 §3.10; RFC 7515 §4.1.5; OWASP ASVS 4.0.3 V3.5.3",
+       why=("A token verified with a certificate from the URL it names was signed by whoever chose the URL: RFC "
+            "7515 §5.2 and RFC 7519 §7.2 MUST reject it; the fetch itself is a server-side request forgery."))
+def test_x5u_is_not_followed(issued_jwt, callback_listener, target, profile):
+    """A token whose x5u names a certificate at the run's listener for the key it was signed with: no fetch, refused."""
+    _key_by_url("ACCESS-X5U", "x5u", issued_jwt, target, profile, callback_listener)
 
 
 # --- expiry -----------------------------------------------------------------------------------
@@ -342,7 +422,14 @@ def _signing_key(profile, token: tokens.Jwt):
 
 
 def _forged_expired(issued_jwt, accepted_token, key, alg, target, profile) -> ForgedToken:
-    """An expired token signed with the profile's key, once that key is shown to be the server's.
+    """An expired token signed with the profile's key, once that key is shown to be the server's."""
+    _confirm_signing_key(issued_jwt, accepted_token, key, alg, target, profile)
+    return forge.expired_signed(issued_jwt, key=key, algorithm=alg, lifetime=profile.token.lifetime,
+                                leeway=profile.token.leeway)
+
+
+def _confirm_signing_key(issued_jwt, accepted_token, key, alg, target, profile) -> None:
+    """Skip unless the profile's signing key is the one the server trusts.
 
     The control re-signs the login's own claims: with a deterministic signature (RS*, HS*) and the
     server's key it is the very token the login returned, and no request is needed.
@@ -358,9 +445,7 @@ def _forged_expired(issued_jwt, accepted_token, key, alg, target, profile) -> Fo
         if not answer.ok or not 200 <= answer.status < 300:
             pytest.skip(f"a copy of the valid token re-signed with the profile's signing key ({alg}) is refused "
                         f"({answer.describe(60) if answer.ok else answer.error}): token.signing is not the key "
-                        f"this server trusts, so an expired token signed with it would prove nothing")
-    return forge.expired_signed(issued_jwt, key=key, algorithm=alg, lifetime=profile.token.lifetime,
-                                leeway=profile.token.leeway)
+                        f"this server trusts, so a token signed with it would prove nothing")
 
 
 @check("ACCESS-EXPIRED", severity="must", requirement="RFC 7519 §4.1.4; OWASP ASVS 4.0.3 V3.3.1",
@@ -396,3 +481,85 @@ def test_expired_token_is_refused(accepted_token, session, target, profile, run,
     try_forged([ForgedToken(label, accepted_token)],
                 "RFC 7519 §4.1.4: not on or after exp")
 
+
+
+@check("TOKEN-CLAIMS-BEFORE-SIGNATURE", severity="may", requirement="RFC 8725 §3.10; RFC 7519 §7.2; "
+       "OWASP ASVS 4.0.3 V3.5.3",
+       why=("RFC 7519 §7.2 orders validation (signature, then claims) but puts no MUST on the error text; an "
+            "answer that tells an unverified token's claims apart is information, not a gate failure."))
+def test_claims_are_not_read_before_the_signature(issued_jwt, target, profile):
+    """An expired token with a broken signature gets the same answer as a token whose signature is broken."""
+    expired = forge.expired_payload(issued_jwt.payload, lifetime=profile.token.lifetime, leeway=profile.token.leeway)
+    broken = forge.signature_stripped(issued_jwt)[1]  # the original claims, one bit of the signature flipped
+    forged_expired = ForgedToken(f"the claims with exp {expired['exp']} (expired), under the original signature "
+                                 f"(which no longer matches)", forge.assemble(issued_jwt.segments[0], expired,
+                                                                             issued_jwt.segments[2]))
+    check_id = "TOKEN-CLAIMS-BEFORE-SIGNATURE"
+    answers = [(token, call_protected(target, profile, token.token, purpose=token.purpose(check_id)))
+               for token in (broken, forged_expired)]
+    for token, answer in answers:
+        if not answer.ok or not 400 <= answer.status < 500:
+            expect.fail(f"expected a 4xx refusal of a token whose signature does not verify (RFC 7519 §7.2), "
+                        f"{token.label}: {answer.describe(100) if answer.ok else answer.error}")
+    (_, bad_signature), (_, bad_and_expired) = answers
+    if (bad_signature.status, bad_signature.text) != (bad_and_expired.status, bad_and_expired.text):
+        expect.fail(f"expected the same answer for both forgeries, since neither signature verifies (RFC 7519 §7.2: "
+                    f"the claims of an unverified token are not trusted): a broken signature got "
+                    f"{bad_signature.describe(100)}, an expired token with a broken signature got "
+                    f"{bad_and_expired.describe(100)}: the server read the claims before it trusted them")
+
+
+# --- audience and issuer (when the profile declares them) ----------------------------------------
+
+
+def _declared(profile, field: str, claim: str) -> str:
+    """The profile's token.<field>, or a skip: without it no value of the claim is known to be required."""
+    value = getattr(profile.token, field)
+    if value is None:
+        pytest.skip(f"the profile declares no token.{field}: there is no {claim} the server is known to require")
+    return value
+
+
+@pytest.fixture
+def declared_audience(profile) -> str:
+    return _declared(profile, "audience", "aud")
+
+
+@pytest.fixture
+def declared_issuer(profile) -> str:
+    return _declared(profile, "issuer", "iss")
+
+
+def _wrong_claim(claim: str, field: str, issued_jwt, accepted_token, target, profile) -> None:
+    """The login's claims with ``claim`` changed to another value, then removed, re-signed with token.signing."""
+    expected = _declared(profile, field, claim)
+    key, alg = _signing_key(profile, issued_jwt)
+    if key is None:
+        pytest.skip(f"needs token.signing (a test deployment's key) to re-sign the claims with another {claim}")
+    _confirm_signing_key(issued_jwt, accepted_token, key, alg, target, profile)
+    other = f"https://other.invalid/{claim}-not-{expected}"
+    changed = {**issued_jwt.payload, claim: other}
+    removed = {k: v for k, v in issued_jwt.payload.items() if k != claim}
+    how = f"re-signed with token.signing ({alg})"
+    forged = [forge.resigned(issued_jwt, changed, key=key, algorithm=alg, label=f"{claim} {other!r}, {how}"),
+              forge.resigned(issued_jwt, removed, key=key, algorithm=alg, label=f"{claim} removed, {how}")]
+    _try_forged(target, profile, f"ACCESS-WRONG-{field.upper()}", forged,
+                f"profile token.{field} is {expected!r}; RFC 8725 §3.8-3.9: the recipient validates {claim}")
+
+
+@check("ACCESS-WRONG-AUDIENCE", severity="should", must_when="token.audience",
+       requirement="profile token.audience; RFC 7519 §4.1.3; RFC 8725 §3.9; RFC 9068 §4; OWASP ASVS 4.0.3 V3.5.3",
+       why=("RFC 7519 §4.1.3: a recipient that does not find itself in aud MUST reject the JWT; binds when the "
+            "profile declares the audience, else skipped."))
+def test_wrong_audience_is_refused(declared_audience, issued_jwt, accepted_token, target, profile):
+    """A validly signed token for another audience, or with no aud, is refused (needs token.signing)."""
+    _wrong_claim("aud", "audience", issued_jwt, accepted_token, target, profile)
+
+
+@check("ACCESS-WRONG-ISSUER", severity="should", must_when="token.issuer",
+       requirement="profile token.issuer; RFC 7519 §4.1.1; RFC 8725 §3.8; RFC 9068 §4",
+       why=("RFC 9068 §4: the resource server MUST validate that iss matches its issuer; binds when the profile "
+            "declares the issuer, else skipped."))
+def test_wrong_issuer_is_refused(declared_issuer, issued_jwt, accepted_token, target, profile):
+    """A validly signed token from another issuer, or with no iss, is refused (needs token.signing)."""
+    _wrong_claim("iss", "issuer", issued_jwt, accepted_token, target, profile)

@@ -344,3 +344,49 @@ def test_hmac_secret_is_not_common(issued, target):
         target.redactor.add(found.secret, "weak HMAC secret")
         expect.fail(f"expected an HMAC secret no one can guess (RFC 8725 §3.5: no human-memorable keys), the "
                     f"token's {issued.alg} signature verifies with a common secret: {found.masked()}")
+
+
+# --- audience and issuer (when the profile declares them) ----------------------------------------
+
+
+def _declared(profile, field: str) -> str:
+    """The profile's token.<field>, or a skip naming the field (nothing to compare without it)."""
+    value = getattr(profile.token, field)
+    if value is None:
+        pytest.skip(f"the profile declares no token.{field}: there is no expected value to compare the claim with")
+    return value
+
+
+@pytest.fixture
+def declared_audience(profile) -> str:
+    return _declared(profile, "audience")
+
+
+@pytest.fixture
+def declared_issuer(profile) -> str:
+    return _declared(profile, "issuer")
+
+
+@check("TOKEN-AUDIENCE", severity="should", must_when="token.audience",
+       requirement="profile token.audience; RFC 7519 §4.1.3; RFC 8725 §3.9; RFC 9068 §2.2; OWASP ASVS 4.0.3 V3.5.3",
+       why=("The profile states the audience the tokens are issued for (RFC 8725 §3.9: use aud when a token may "
+            "reach more than one relying party); undeclared, the check is skipped."))
+def test_audience_claim_is_the_profiles(declared_audience, issued):
+    """The token's aud claim is there and names the profile's audience."""
+    aud = issued.payload.get("aud")
+    audiences = aud if isinstance(aud, list) else [aud]
+    if declared_audience not in audiences:
+        shown = "no aud claim" if aud is None else f"aud {aud!r}"
+        expect.fail(f"expected aud {declared_audience!r} (profile token.audience; RFC 7519 §4.1.3), got {shown}")
+
+
+@check("TOKEN-ISSUER", severity="should", must_when="token.issuer",
+       requirement="profile token.issuer; RFC 7519 §4.1.1; RFC 8725 §3.8; RFC 9068 §2.2",
+       why=("The profile states who issues the tokens (RFC 8725 §3.8: validate the issuer); undeclared, the check "
+            "is skipped."))
+def test_issuer_claim_is_the_profiles(declared_issuer, issued):
+    """The token's iss claim is there and equals the profile's issuer."""
+    iss = issued.payload.get("iss")
+    if iss != declared_issuer:
+        shown = "no iss claim" if iss is None else f"iss {iss!r}"
+        expect.fail(f"expected iss {declared_issuer!r} (profile token.issuer; RFC 7519 §4.1.1), got {shown}")

@@ -74,6 +74,10 @@ COMMON: dict[str, Verdict] = {
     "SECRET-NOT-ECHOED": NO_SECRET_HEADER,
     "HEADERS-REQUIRED-LOGIN": skipped("the profile names no login.headers", "a plain JSON login needs no extra header"),
     "ACCESS-ES256-ZERO-SIGNATURE": skipped("CVE-2022-21449 concerns ECDSA verifiers", "neither signs with ES*"),
+    "TOKEN-AUDIENCE": skipped("declares no token.audience", "the peers issue no aud claim"),
+    "TOKEN-ISSUER": skipped("declares no token.issuer", "the peers issue no iss claim"),
+    "ACCESS-WRONG-AUDIENCE": skipped("declares no token.audience", "the peers issue no aud claim"),
+    "ACCESS-WRONG-ISSUER": skipped("declares no token.issuer", "the peers issue no iss claim"),
     "SEC-ENUM-RESPONSE": passes("one refusal, byte for byte, for an unknown user and a wrong password"),
     "SEC-ENUM-TIMING": passes("both hash the password of an unknown user too (Django's ModelBackend runs the "
                               "hasher for a missing user; the Flask view checks a dummy hash)"),
@@ -136,6 +140,10 @@ SIMPLEJWT: dict[str, Verdict] = COMMON | {
     "ACCESS-PAYLOAD-TAMPERED": passes(),
     "ACCESS-KEY-CONFUSION": skipped("key confusion needs a public-key algorithm", "HS256 has no public key"),
     "ACCESS-KID-INJECTION": passes("kid is ignored"),
+    "ACCESS-EMBEDDED-JWK": passes("verified with the configured key; a header jwk is ignored"),
+    "ACCESS-JKU": passes("jku is never fetched; the token is refused"),
+    "ACCESS-X5U": passes("x5u is never fetched; the token is refused"),
+    "TOKEN-CLAIMS-BEFORE-SIGNATURE": passes("PyJWT verifies the signature before it reads exp: one answer for both"),
     "ACCESS-EXPIRED": passes("forged with SECRET_KEY: 401 'Token is expired'"),
     "REFRESH-OK": passes("TokenRefreshView: 200 {access, refresh}"),
     "REFRESH-NO-STORE": finding(
@@ -254,6 +262,11 @@ FLASK_JWT_EXTENDED: dict[str, Verdict] = COMMON | {
     "ACCESS-PAYLOAD-TAMPERED": passes("refused with 422 'Signature verification failed'"),
     "ACCESS-KEY-CONFUSION": passes("refused: PyJWT decodes with JWT_DECODE_ALGORITHMS (RS256) only"),
     "ACCESS-KID-INJECTION": passes("refused"),
+    "ACCESS-EMBEDDED-JWK": passes("refused: PyJWT verifies with JWT_PUBLIC_KEY, a header jwk is ignored"),
+    "ACCESS-JKU": passes("jku is never fetched; the token is refused"),
+    "ACCESS-X5U": passes("x5u is never fetched; the token is refused"),
+    "TOKEN-CLAIMS-BEFORE-SIGNATURE": passes("PyJWT verifies the signature before it reads exp: 422 'Signature "
+                                            "verification failed' for both"),
     "ACCESS-EXPIRED": passes("forged with the private key: 401 'Token has expired'"),
     "REFRESH-OK": passes("the documented refresh view: 200 {access_token}"),
     "REFRESH-NO-STORE": finding(
@@ -325,7 +338,8 @@ REFRESH_CHECKS = ("REFRESH-OK", "REFRESH-NO-STORE", "REFRESH-ROTATION", "REFRESH
 JWT_CHECKS = ("TOKEN-STRUCTURE", "TOKEN-ALG-ALLOWED", "TOKEN-TYP", "TOKEN-CLAIMS-REQUIRED", "TOKEN-IDENTITY-CLAIM",
               "TOKEN-FORBIDDEN-CLAIMS", "TOKEN-IAT-NOW", "TOKEN-EXP-FUTURE", "TOKEN-EXP-LIFETIME", "TOKEN-NBF",
               "TOKEN-SIGNATURE", "TOKEN-WEAK-HMAC-SECRET", "ACCESS-ALG-NONE", "ACCESS-SIGNATURE-STRIPPED",
-              "ACCESS-PAYLOAD-TAMPERED", "ACCESS-KEY-CONFUSION", "ACCESS-KID-INJECTION", "ACCESS-ES256-ZERO-SIGNATURE")
+              "ACCESS-PAYLOAD-TAMPERED", "ACCESS-KEY-CONFUSION", "ACCESS-KID-INJECTION", "ACCESS-ES256-ZERO-SIGNATURE",
+              "ACCESS-EMBEDDED-JWK", "ACCESS-JKU", "ACCESS-X5U", "TOKEN-CLAIMS-BEFORE-SIGNATURE")
 
 KNOX: dict[str, Verdict] = COMMON | dict.fromkeys(JWT_CHECKS, OPAQUE) | dict.fromkeys(REFRESH_CHECKS, NO_REFRESH) | {
     "LOGIN-OK-STATUS": passes("the documented LoginView answers 200"),
@@ -429,6 +443,11 @@ EXPRESS_JWT: dict[str, Verdict] = COMMON | dict.fromkeys(REFRESH_CHECKS, NO_REFR
     "ACCESS-PAYLOAD-TAMPERED": passes(),
     "ACCESS-KEY-CONFUSION": skipped("key confusion needs a public-key algorithm", "HS256 has no public key"),
     "ACCESS-KID-INJECTION": passes("kid is ignored"),
+    "ACCESS-EMBEDDED-JWK": passes("verified with the configured key; a header jwk is ignored"),
+    "ACCESS-JKU": passes("jku is never fetched; the token is refused"),
+    "ACCESS-X5U": passes("x5u is never fetched; the token is refused"),
+    "TOKEN-CLAIMS-BEFORE-SIGNATURE": passes("jsonwebtoken verifies the signature before exp; passport answers 401 "
+                                            "'Unauthorized' for both"),
     "ACCESS-EXPIRED": passes("forged with the secret: jsonwebtoken's TokenExpiredError, 401"),
     "SEC-ENUM-TIMING": passes("an unknown user's password is compared with a dummy bcrypt hash"),
     "SEC-NO-STORE": finding(

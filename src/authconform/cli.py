@@ -31,6 +31,8 @@ def pytest_arguments(args: argparse.Namespace, profile: str) -> list[str]:
         argv.append("--insecure")
     if args.slow:
         argv.append("--slow")
+    if getattr(args, "callback_url", None):
+        argv += ["--callback-url", args.callback_url]
     if args.rps is not None:
         argv += ["--rps", str(args.rps)]
     if args.report_dir:
@@ -329,6 +331,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-on", choices=("must", "should"), default="must")
     run.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     run.add_argument("--slow", action="store_true", help="allow checks that wait for a token to expire")
+    run.add_argument("--callback-url", metavar="URL",
+                     help="http://<host>:<port> a remote target can reach back for the jku/x5u listener")
     run.add_argument("--rps", type=float, help="requests per second (overrides limits.requests_per_second)")
     run.add_argument("--report-dir", help="where to write the report files")
     run.add_argument("--defect", action="append", default=[], help="embedded target: switch on a defect")

@@ -50,6 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="only the checks whose ID matches this glob, e.g. 'ACCESS-*' (repeatable)")
     group.addoption("--skip-check", action="append", default=[], metavar="GLOB",
                     help="leave out the checks whose ID matches this glob (repeatable)")
+    group.addoption("--callback-url", default=None, metavar="URL",
+                    help="http://<host>:<port> a remote target can reach back for the jku/x5u listener "
+                         "(default: a loopback listener)")
     gate.add_options(group)
 
 

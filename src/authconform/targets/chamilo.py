@@ -79,7 +79,8 @@ class ChamiloTarget:
         self.defects = defects
         self.accounts = AccountBook([VALID, DISABLED, LOCKOUT], settings.hash_iterations,
                                     dummy_hash=security_defects.SKIP_HASH_FOR_UNKNOWN_USER not in defects)
-        self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR), defects=defects)
+        self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR), defects=defects,
+                                        expired_message=lexik.expired_message(settings.hardened))
         self.attempts = FixedWindowCounter(THROTTLE_WINDOW)
         self.attempts_per_ip = FixedWindowCounter(THROTTLE_WINDOW)
         self._sessions: dict[str, str] = {}

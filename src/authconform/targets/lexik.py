@@ -238,8 +238,18 @@ class JwtEncoder:
         clock: Callable[[], float] = time.time,
         clock_skew: int = 0,
         defects: ActiveDefects | None = None,
+        audience: str | None = None,
+        issuer: str | None = None,
+        expired_message: str = EXPIRED_TOKEN,
     ):
         self.keys = keys
+        # Stock lexik checks exp before the signature and says "Expired JWT Token" even for a forged
+        # token; a hardened deployment answers it as invalid from an on_jwt_expired listener.
+        self.expired_message = expired_message
+        # Lexik has no aud/iss setting: a deployment adds them in a JWTCreated listener and checks them
+        # in a JWTDecoded listener (markAsInvalid), as Lexik's "data customization" documentation shows.
+        self.audience = audience
+        self.issuer = issuer
         self.faults = TokenFaults(defects, keys)  # the token defects; inert on a clean target
         self.ttl = self.faults.ttl(ttl)
         self.clock = clock
@@ -256,6 +266,11 @@ class JwtEncoder:
             payload["nbf"] = self.faults.nbf(now)
         payload["roles"] = list(roles)
         payload.update(identity_claims)
+        if not self.faults.skips_aud_iss_claims:
+            if self.issuer is not None:
+                payload["iss"] = self.issuer
+            if self.audience is not None:
+                payload["aud"] = self.audience
         encoded = php_json(payload, escape_slashes=False, escape_unicode=False)
         return self.faults.sign(encoded, lambda headers: jwt.api_jws.encode(
             encoded, self.keys.private_key, algorithm=ALGORITHM, headers=headers, sort_headers=False
@@ -287,10 +302,26 @@ class JwtEncoder:
         if state == "invalid":
             raise TokenRejected(INVALID_TOKEN)
         if state == "expired":
-            raise TokenRejected(EXPIRED_TOKEN)
+            raise TokenRejected(self.expired_message)
         if state != "verified" or not payload:
             raise TokenRejected(INVALID_TOKEN)
+        if not self._decoded_listener_accepts(payload):
+            raise TokenRejected(INVALID_TOKEN)
         return payload
+
+    def _decoded_listener_accepts(self, payload: dict[str, Any]) -> bool:
+        """The JWTDecoded listener: aud and iss, where configured, must be the deployment's own."""
+        lenient = self.faults.skips_aud_iss_claims  # the defect's listener checks a claim only when present
+        if self.audience is not None and not self.faults.ignores_audience:
+            aud = payload.get("aud")
+            audiences = aud if isinstance(aud, list) else [aud]
+            if not (lenient and aud is None) and self.audience not in audiences:
+                return False
+        if self.issuer is not None and not self.faults.ignores_issuer:
+            iss = payload.get("iss")
+            if not (lenient and iss is None) and iss != self.issuer:
+                return False
+        return True
 
     def _parse(self, token: str) -> tuple[dict[str, Any], dict[str, Any], bool]:
         parts = token.split(".")
@@ -335,6 +366,15 @@ class JwtEncoder:
             return False
         expired = "exp" in payload and clock - self.clock_skew >= payload["exp"]
         return not expired or self.faults.accepts_expired
+
+
+def expired_message(hardened: bool) -> str:
+    """The 401 message of an expired token: stock lexik's, or (hardened) the invalid-token one.
+
+    Stock lexik reads exp before it trusts the signature, so "Expired JWT Token" tells a forger the
+    claims were read; an on_jwt_expired listener that answers like on_jwt_invalid hides that.
+    """
+    return INVALID_TOKEN if hardened else EXPIRED_TOKEN
 
 
 def _as_php_array(value: Any) -> dict[str, Any]:

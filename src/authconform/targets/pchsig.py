@@ -74,7 +74,9 @@ class PchSigTarget:
         self.defects = defects
         self.accounts = AccountBook([VALID, DISABLED, LOCKOUT], settings.hash_iterations,
                                     dummy_hash=security_defects.SKIP_HASH_FOR_UNKNOWN_USER not in defects)
-        self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR), defects=defects)
+        self.encoder = lexik.JwtEncoder(key_pair(FLAVOUR), settings.access_ttl_for(FLAVOUR), defects=defects,
+                                        audience=settings.token_audience, issuer=settings.token_issuer,
+                                        expired_message=lexik.expired_message(settings.hardened))
         ttl = GESDINET_DEFAULT_TTL if refresh_defects.LIFETIME_30_DAYS in defects else settings.refresh_ttl
         self.refresh_tokens = RefreshTokenStore(ttl)
         self.refresh_tokens.seed(DISABLED_REFRESH_TOKEN, DISABLED.identity)

@@ -29,7 +29,8 @@ class TargetSettings:
     ``return_expiration`` (answers state ``refresh_token_expiration``); all on by default.
     ``hardened`` adds what a security-minded operator configures on top of the stock framework
     (``Cache-Control: no-store`` and ``Pragma: no-cache`` on token answers, ``nosniff`` on JSON,
-    HSTS over https); off by default, because the real systems do not send them.
+    HSTS over https, and on the Lexik flavours an on_jwt_expired listener that answers an expired token
+    like an invalid one); off by default, because the real systems do not do so.
     """
 
     hash_iterations: int = 20_000
@@ -44,6 +45,8 @@ class TargetSettings:
     # pch-sig: the logout also puts the access token it was sent into a deny-list (an app's own addition;
     # real gesdinet only deletes the refresh token, so the built-in profile says revokes_access: false)
     logout_revokes_access: bool = False
+    token_audience: str | None = None  # pch-sig: aud added and checked by Lexik event listeners (stock: none)
+    token_issuer: str | None = None  # pch-sig: iss added and checked likewise (stock: none)
 
     def access_ttl_for(self, flavour: str) -> int | None:
         """Seconds between ``iat`` and ``exp`` of an access token, or ``None`` for no expiry."""

@@ -12,15 +12,20 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import posixpath
+import re
+import sqlite3
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import jwt
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
@@ -36,6 +41,8 @@ NBF_DELAY = 120
 NBF_CLOCK_SKEW = 300  # lexik's clock_skew setting that hides the future nbf from the server itself
 KEY_FOLDER = "/var/www/config/jwt"  # where a Symfony app keeps its JWT keys; kid is joined to it
 _ZERO_DER = bytes.fromhex("3006020100020100")
+_KID_TABLE_SECRET = "a-long-random-hmac-secret-the-attacker-does-not-know"
+_PIPED_SLEEP = re.compile(r"\|\s*sleep\s+(\d+)")
 
 
 @cache
@@ -126,6 +133,18 @@ class TokenFaults:
     def accepts_expired(self) -> bool:
         return self.has(token_defects.ACCEPTS_EXPIRED)
 
+    @property
+    def ignores_audience(self) -> bool:
+        return self.has(token_defects.AUDIENCE_NOT_CHECKED)
+
+    @property
+    def ignores_issuer(self) -> bool:
+        return self.has(token_defects.ISSUER_NOT_CHECKED)
+
+    @property
+    def skips_aud_iss_claims(self) -> bool:
+        return self.has(token_defects.NO_AUD_ISS_CLAIMS)
+
     def verdict(self, header: dict[str, Any], signed: bytes, signature: bytes) -> bool | None:
         """A defect's own decision on the signature, or None to let the correct check decide."""
         alg = header.get("alg")
@@ -135,6 +154,21 @@ class TokenFaults:
         kid = header.get("kid")
         if self.has(token_defects.KID_INJECTION) and isinstance(kid, str):
             return self._kid_key_verifies(kid, alg_text, signed, signature)
+        if self.has(token_defects.KID_SQL_INJECTION) and isinstance(kid, str):
+            return alg_text == "HS256" and _kid_sql_key_verifies(kid, signed, signature)
+        if self.has(token_defects.KID_COMMAND_INJECTION) and isinstance(kid, str):
+            _shell_sleep(kid)
+            return False
+        jku, x5u = header.get("jku"), header.get("x5u")
+        if self.has(token_defects.JKU_FETCHED) and isinstance(jku, str):
+            _fetch(jku)
+            return False
+        if self.has(token_defects.JKU_FOLLOWED) and isinstance(jku, str):
+            return alg_text == "RS256" and _jku_key_verifies(jku, kid, signed, signature)
+        if self.has(token_defects.X5U_FOLLOWED) and isinstance(x5u, str):
+            return alg_text == "RS256" and _x5u_key_verifies(x5u, signed, signature)
+        if self.has(token_defects.EMBEDDED_JWK) and isinstance(header.get("jwk"), dict):
+            return _embedded_jwk_verifies(header["jwk"], alg_text, signed, signature)
         if self.has(token_defects.KEY_CONFUSION) and alg_text == "HS256":
             return _hmac_ok(self.keys.public_path.read_bytes(), signed, signature)
         if self.has(token_defects.WEAK_HMAC_SECRET):
@@ -145,13 +179,85 @@ class TokenFaults:
 
     @staticmethod
     def _kid_key_verifies(kid: str, alg: str, signed: bytes, signature: bytes) -> bool:
-        """The key file named by kid, joined to the key folder unchecked; only HMAC keys are read so."""
+        """The key file named by kid, joined to the key folder unchecked; only HMAC keys are read so.
+
+        The folder does not exist here, so only a traversal out of it reads anything: /dev/null (the
+        empty key) or another readable file (its first bytes are the key).
+        """
         path = posixpath.normpath(posixpath.join(KEY_FOLDER, kid))
-        if path != os.devnull or alg != "HS256":
+        if alg != "HS256" or path.startswith(KEY_FOLDER + "/"):
             return False
-        with open(os.devnull, "rb") as handle:  # the traversal's target: an empty key
-            key = handle.read()
+        try:
+            with open(path, "rb") as handle:
+                key = handle.read(4096)
+        except OSError:
+            return False
         return _hmac_ok(key, signed, signature)
+
+
+def _kid_sql_key_verifies(kid: str, signed: bytes, signature: bytes) -> bool:
+    """The key looked up with kid pasted into the SQL text, as a hand-written key store does."""
+    with sqlite3.connect(":memory:") as db:
+        db.execute("CREATE TABLE jwt_keys (kid TEXT, secret TEXT)")
+        db.execute("INSERT INTO jwt_keys VALUES ('main', ?)", (_KID_TABLE_SECRET,))
+        try:
+            row = db.execute(f"SELECT secret FROM jwt_keys WHERE kid = '{kid}'").fetchone()  # noqa: S608 (the defect)
+        except sqlite3.Error:
+            return False
+    return row is not None and _hmac_ok(str(row[0]).encode(), signed, signature)
+
+
+def _shell_sleep(kid: str) -> None:
+    """What ``cat config/jwt/<kid>`` through a shell does with a piped sleep: wait (at most 10 s)."""
+    match = _PIPED_SLEEP.search(kid)
+    if match:
+        time.sleep(min(int(match.group(1)), 10))
+
+
+def _fetch(url: str) -> bytes | None:
+    """GET ``url`` as a trusting verifier would; the reference target reaches loopback hosts only."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    try:
+        answer = httpx.get(url, timeout=3.0)
+    except httpx.HTTPError:
+        return None
+    return answer.content if answer.status_code == 200 else None
+
+
+def _jku_key_verifies(url: str, kid: Any, signed: bytes, signature: bytes) -> bool:
+    """The signature checked with the key of ``kid`` (or the first one) in the JWKS at ``url``."""
+    body = _fetch(url)
+    try:
+        keys = json.loads(body or b"null")["keys"]
+        jwk = next((k for k in keys if k.get("kid") == kid), keys[0])
+        key = RSAAlgorithm.from_jwk(json.dumps(jwk))
+        return bool(RSAAlgorithm(RSAAlgorithm.SHA256).verify(signed, key, signature))
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, jwt.InvalidKeyError):
+        return False
+
+
+def _x5u_key_verifies(url: str, signed: bytes, signature: bytes) -> bool:
+    """The signature checked with the public key of the certificate at ``url`` (no chain, no trust anchor)."""
+    body = _fetch(url)
+    try:
+        key = x509.load_pem_x509_certificate(body or b"").public_key()
+        return bool(RSAAlgorithm(RSAAlgorithm.SHA256).verify(signed, key, signature))
+    except (ValueError, TypeError):
+        return False
+
+
+def _embedded_jwk_verifies(jwk: dict[str, Any], alg: str, signed: bytes, signature: bytes) -> bool:
+    """The signature checked with the key the token brings along (CVE-2018-0114)."""
+    family = {"RS256": RSAAlgorithm(RSAAlgorithm.SHA256), "ES256": ECAlgorithm(ECAlgorithm.SHA256)}.get(alg)
+    if family is None:
+        return False
+    try:
+        key = family.from_jwk(json.dumps(jwk))
+        return bool(family.verify(signed, key, signature))
+    except (ValueError, TypeError, KeyError, jwt.InvalidKeyError):
+        return False
 
 
 def _padded(data: bytes) -> str:

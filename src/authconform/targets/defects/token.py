@@ -127,8 +127,12 @@ ACCEPTS_ALG_NONE = register(
 IGNORES_SIGNATURE = register(
     "ignores-signature",
     description="""The RS256 signature is never checked (the alg must still say RS256): a damaged
-    signature or a rewritten payload under the original one is accepted.""",
-    breaks=same(LEXIK, "ACCESS-SIGNATURE-STRIPPED", "ACCESS-PAYLOAD-TAMPERED"),
+    signature, a rewritten payload under the original one, or a token signed with any other RSA key is
+    accepted.""",
+    breaks=same(LEXIK, "ACCESS-SIGNATURE-STRIPPED", "ACCESS-PAYLOAD-TAMPERED",
+                # RS256 tokens signed with the sender's own key (named in jwk, jku or x5u) are taken as well, and a
+                # damaged signature is accepted where an expired token is refused:
+                "ACCESS-EMBEDDED-JWK", "ACCESS-JKU", "ACCESS-X5U", "TOKEN-CLAIMS-BEFORE-SIGNATURE"),
 )
 
 KEY_CONFUSION = register(
@@ -142,9 +146,56 @@ KEY_CONFUSION = register(
 KID_INJECTION = register(
     "kid-injection-accepted",
     description="""A kid header names a key file, joined unchecked to the key folder
-    (config/jwt): "../../../../../../dev/null" or "/dev/null" reads an empty key, and an HS256
-    token signed with that empty key verifies.""",
+    (config/jwt): "../../../../../../dev/null" or "/dev/null" reads an empty key, any other readable
+    file its content, and an HS256 token signed with what was read verifies.""",
     breaks=same(LEXIK, "ACCESS-KID-INJECTION"),
+)
+
+KID_SQL_INJECTION = register(
+    "kid-sql-injection",
+    description="""The HMAC key is looked up by kid with a concatenated query (SELECT secret FROM
+    jwt_keys WHERE kid = '<kid>', SQLite): kid "x' UNION SELECT 'k'--" makes the key "k", and an
+    HS256 token signed with "k" verifies.""",
+    breaks=same(LEXIK, "ACCESS-KID-INJECTION"),
+)
+
+KID_COMMAND_INJECTION = register(
+    "kid-command-injection",
+    description="""The key file named by kid is read through a shell (cat config/jwt/<kid>): a kid
+    with "|sleep 5" makes the answer 5 s late (the target parses the pipe and sleeps, at most 10 s,
+    instead of running a shell on network input); the token is still refused.""",
+    breaks=same(LEXIK, "ACCESS-KID-INJECTION"),
+)
+
+JKU_FOLLOWED = register(
+    "jku-followed",
+    description="""A token whose header names a jku is verified with the key of that kid from the
+    JWKS fetched there (the reference target fetches loopback URLs only): anyone who serves a JWKS
+    of their own is accepted.""",
+    breaks=same(LEXIK, "ACCESS-JKU"),
+)
+
+JKU_FETCHED = register(
+    "jku-fetched",
+    description="""The verifier fetches the URL a token's jku names (to warm a key cache) before it
+    refuses the key as unknown: the token is refused, but the server made a request to a URL the
+    sender chose (loopback URLs only on the reference target).""",
+    breaks=same(LEXIK, "ACCESS-JKU"),
+)
+
+X5U_FOLLOWED = register(
+    "x5u-followed",
+    description="""A token whose header names an x5u is verified with the public key of the
+    certificate fetched there, never checked against a trust anchor (loopback URLs only on the
+    reference target).""",
+    breaks=same(LEXIK, "ACCESS-X5U"),
+)
+
+EMBEDDED_JWK = register(
+    "embedded-jwk-accepted",
+    description="""A token whose header carries a jwk is verified with that key (CVE-2018-0114):
+    anyone who signs with a key of their own and sends its public half along is accepted.""",
+    breaks=same(LEXIK, "ACCESS-EMBEDDED-JWK"),
 )
 
 ACCEPTS_EXPIRED = register(
@@ -207,4 +258,28 @@ LOW_ENTROPY_TOKEN = register(
     number and Str::random(10) instead of Str::random(64): distinct, but about 60 bits of
     randomness and a counter anyone can read.""",
     breaks={"invoiceninja": {"TOKEN-ENTROPY"}},
+)
+
+# --- audience and issuer (pch-sig with the token_audience / token_issuer target options) ---------
+
+AUDIENCE_NOT_CHECKED = register(
+    "audience-not-checked",
+    description="""With token_audience set, the JWTCreated listener adds aud but no JWTDecoded
+    listener checks it: a token for another audience, or with none, is accepted.""",
+    breaks={"pch-sig": {"ACCESS-WRONG-AUDIENCE"}},
+)
+
+ISSUER_NOT_CHECKED = register(
+    "issuer-not-checked",
+    description="""With token_issuer set, the JWTCreated listener adds iss but no JWTDecoded
+    listener checks it: a token from another issuer, or with none, is accepted.""",
+    breaks={"pch-sig": {"ACCESS-WRONG-ISSUER"}},
+)
+
+NO_AUD_ISS_CLAIMS = register(
+    "no-aud-iss-claims",
+    description="""With token_audience and token_issuer set, the JWTCreated listener is not
+    registered (tokens carry neither aud nor iss) and the JWTDecoded listener checks each claim only
+    when it is present, so a token without them is accepted.""",
+    breaks={"pch-sig": {"TOKEN-AUDIENCE", "TOKEN-ISSUER", "ACCESS-WRONG-AUDIENCE", "ACCESS-WRONG-ISSUER"}},
 )
