@@ -371,3 +371,29 @@ def test_a_number_read_as_a_string_leaves_wrong_type_out(tmp_path):
     assert profile.login.errors.wrong_type is None, "expected wrong_type unstated (a number read as a string)"
     assert (profile.login.errors.missing_field.status, profile.login.errors.bad_credentials.status) == (400, 401)
     assert "wrong_type left out" in (tmp_path / "p.yaml").read_text()
+
+
+class _CrashingLogin(_CoercingLogin):
+    """The same login, but every bad input crashes with 500: no answer shows its bad-input status."""
+
+    def _send(self, status: int, body: dict) -> None:
+        _FormLogin._send(self, 500 if status == 400 else status, body)
+
+
+def test_bad_input_seen_only_as_500_is_left_unstated_and_still_fails(tmp_path):
+    """No guessed 400: missing_field is unstated, and the run's tolerant LOGIN-MISSING-FIELD fails the 500."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CrashingLogin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        found = discover(url, "bob", "PW", {"PW": "coerce-password-1"}, tmp_path / "p.yaml")
+        assert found.code == 0, found.output[-2000:]
+        profile = load_profile(tmp_path / "p.yaml", {"PW": "coerce-password-1"})
+        assert (profile.login.errors.missing_field, profile.login.errors.malformed_body) == (None, None), \
+            "expected the bad-input errors unstated (only 500s were seen)"
+        run = authconform("run", "--profile", str(tmp_path / "p.yaml"), "--base-url", url, "--rps", "0",
+                          "-k", "test_missing_field_is_refused", report_dir=tmp_path / "run",
+                          env={"PW": "coerce-password-1"})
+    finally:
+        server.shutdown()
+    assert "LOGIN-MISSING-FIELD" in run.failed, run.output[-2000:]

@@ -4,7 +4,9 @@ Discovery never blesses a defect: an answer that is not a proper refusal (a 2xx,
 page, a token in the body), a wrong type answered like bad credentials, or an unknown user
 answered unlike a wrong password becomes a *finding* to expect from the run, and the profile
 keeps the standard expectation instead (400 for bad input, or the status the server gives its
-other bad input; 401 for bad credentials).
+other bad input; 401 for bad credentials). Where no answer shows the server's bad-input status, a
+bad-input error that was no 4xx (or carried a token) is left unstated instead of guessed: the run judges
+it tolerantly (any 4xx with no token), which fails what was seen without pinning a status nobody saw.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..http.client import Answer
-from .answers import message_of, refusal_problem
+from .answers import find_token, message_of, refusal_problem
 from .budget import BudgetSpent
 from .login_finder import LoginFinder, LoginOperation
 from .prober import Prober
@@ -94,6 +96,7 @@ def judge(prober: Prober, seen: dict[str, Answer | None], fields: set[str],
         standard, why_standard = listed[0], f"{listed[0]}, the bad-input status the OpenAPI document lists"
     else:
         standard, why_standard = 400, "400"
+    guessed = not validation and not listed  # no answer of this server shows its bad-input status
 
     json_refusals = [a for a in proper.values() if isinstance(a.json(), dict)]
 
@@ -106,6 +109,12 @@ def judge(prober: Prober, seen: dict[str, Answer | None], fields: set[str],
             schema = body_schema([answer, *(proper[n] for n in alike if n in proper)], fields)
             if schema is not None:
                 found.schemas[name] = schema
+        elif guessed and source not in proper and (answer.status is None or not 400 <= answer.status < 500
+                                                  or find_token(answer.json()) is not None):
+            # a guess is not a fact: unstated, the run still fails this answer (any 4xx with no token will do)
+            # and passes whatever 4xx the fixed server gives
+            found.left_out[name] = (f"{how}: {refusal_problem(answer)}, and no other bad input showed this "
+                                    "server's status")
         else:
             seen_as = "not a proper refusal"
             if answer is not None and source in proper:
