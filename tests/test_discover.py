@@ -321,3 +321,79 @@ def test_token_pointers_are_found_by_shape_and_name():
     assert (facts.format, facts.lifetime, facts.header["alg"]) == ("jwt", 3600, "RS256")
     assert identity_claim(facts.claims, "A@b.c", {}) == "email"
     assert token_facts("a1b2" * 16).format == "opaque"
+
+
+class _CoercingLogin(http.server.BaseHTTPRequestHandler):
+    """A DRF-like JSON login: a number is read as its string (401 like bad credentials), a list is refused 400."""
+
+    token = "opaque" + "3c9d1e7a" * 5
+    protocol_version = "HTTP/1.0"
+    _send = _FormLogin._send
+
+    def do_POST(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+        if self.path != "/api/login":
+            return self._send(404, {"detail": "no such path"})
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return self._send(400, {"detail": "JSON parse error"})
+        if not isinstance(body, dict):
+            return self._send(400, {"detail": "expected an object"})
+        missing = {k: ["This field is required."] for k in ("username", "password") if k not in body}
+        if missing:
+            return self._send(400, missing)
+        wrong = {k: ["Not a valid string."] for k in ("username", "password") if not isinstance(body[k], str | int)}
+        if wrong:
+            return self._send(400, wrong)
+        if (str(body["username"]), str(body["password"])) == ("bob", "coerce-password-1"):
+            return self._send(200, {"access": self.token})
+        return self._send(401, {"detail": "No active account found with the given credentials"})
+
+    def do_GET(self) -> None:
+        return self._send(404, {"detail": "no such path"})
+
+    def log_message(self, *args) -> None:
+        return
+
+
+def test_a_number_read_as_a_string_leaves_wrong_type_out(tmp_path):
+    """A number answered like bad credentials but a list refused as bad input: wrong_type is left unstated."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CoercingLogin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        found = discover(f"http://127.0.0.1:{server.server_address[1]}", "bob", "PW", {"PW": "coerce-password-1"},
+                         tmp_path / "p.yaml")
+    finally:
+        server.shutdown()
+    assert found.code == 0, found.output[-2000:]
+    profile = load_profile(tmp_path / "p.yaml", {"PW": "coerce-password-1"})
+    assert profile.login.errors.wrong_type is None, "expected wrong_type unstated (a number read as a string)"
+    assert (profile.login.errors.missing_field.status, profile.login.errors.bad_credentials.status) == (400, 401)
+    assert "wrong_type left out" in (tmp_path / "p.yaml").read_text()
+
+
+class _CrashingLogin(_CoercingLogin):
+    """The same login, but every bad input crashes with 500: no answer shows its bad-input status."""
+
+    def _send(self, status: int, body: dict) -> None:
+        _FormLogin._send(self, 500 if status == 400 else status, body)
+
+
+def test_bad_input_seen_only_as_500_is_left_unstated_and_still_fails(tmp_path):
+    """No guessed 400: missing_field is unstated, and the run's tolerant LOGIN-MISSING-FIELD fails the 500."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CrashingLogin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        found = discover(url, "bob", "PW", {"PW": "coerce-password-1"}, tmp_path / "p.yaml")
+        assert found.code == 0, found.output[-2000:]
+        profile = load_profile(tmp_path / "p.yaml", {"PW": "coerce-password-1"})
+        assert (profile.login.errors.missing_field, profile.login.errors.malformed_body) == (None, None), \
+            "expected the bad-input errors unstated (only 500s were seen)"
+        run = authconform("run", "--profile", str(tmp_path / "p.yaml"), "--base-url", url, "--rps", "0",
+                          "-k", "test_missing_field_is_refused", report_dir=tmp_path / "run",
+                          env={"PW": "coerce-password-1"})
+    finally:
+        server.shutdown()
+    assert "LOGIN-MISSING-FIELD" in run.failed, run.output[-2000:]

@@ -18,7 +18,7 @@ from ..http.exchanges import Recorder
 from ..http.redaction import Redactor
 from ..profile import ProfileError, load_profile
 from .access import find_jwks, find_protected, find_refresh
-from .answers import find_refresh_token, identity_claim, token_facts
+from .answers import find_refresh_token, find_token, identity_claim, refusal_problem, token_facts
 from .budget import BudgetSpent, ProbeBudget
 from .discovered import Discovered, HeaderVar
 from .errors import observe
@@ -105,6 +105,41 @@ def _classify_headers(prober: Prober, finder: LoginFinder, found: Discovered, gi
         found.headers_enforced = not (answer.status is not None and 200 <= answer.status < 300)
         if found.headers_enforced and answer.status == login.made_up.status:
             prober.budget.failed_logins += 1
+    if plain:
+        _observe_missing_header(prober, found, given, [h.name for h in plain])
+
+
+def _observe_missing_header(prober: Prober, found: Discovered, given: dict[str, str], names: list[str]) -> None:
+    """``login.errors.missing_header``: a made-up login without its password and without the plain headers.
+
+    That is the refusal HEADERS-REQUIRED-LOGIN sends. A proper refusal is written as seen. A redirect
+    with no token is written only when the account logs in without the headers (headers_enforced
+    false): then they only shape the answers, and a refused login redirected back is how such a server
+    answers a browser (Laravel without X-Requested-With), not a defect. Anything else is left out, so
+    the run judges it tolerantly (any 4xx with no token) and fails it; it is printed as a finding.
+    """
+    login, errors = found.login, found.errors
+    assert login is not None and errors is not None
+    without = {k: v for k, v in given.items() if k not in names}
+    shown = ", ".join(names)
+    try:
+        answer = LoginFinder(prober, found.identity, "", without).submit(
+            login.path, login.method, login.encoding, {login.identity_field: prober.made_up_identity()},
+            purpose=f"a made-up login without its password and without {shown}")
+    except BudgetSpent:
+        return  # left out: the run judges it tolerantly
+    problem = refusal_problem(answer)
+    redirect = (answer.status is not None and 300 <= answer.status < 400 and find_token(answer.json()) is None)
+    if problem is None:
+        errors.errors["missing_header"] = {"status": answer.status}
+        errors.how["missing_header"] = f"a made-up login without {shown}: answered {answer.status}"
+    elif redirect and found.headers_enforced is False:
+        errors.errors["missing_header"] = {"status": answer.status}
+        errors.how["missing_header"] = (f"a made-up login without {shown} was redirected ({answer.status}); "
+                                        "the account logs in without them, so they only shape the answers")
+    else:
+        prober.findings.add(f"a login without {shown}: {problem} (expected a 4xx refusal with no token; "
+                            f"HEADERS-REQUIRED-LOGIN): {answer.describe(120)}")
 
 
 def summary(found: Discovered, prober: Prober, out: Path) -> str:

@@ -4,7 +4,9 @@ Discovery never blesses a defect: an answer that is not a proper refusal (a 2xx,
 page, a token in the body), a wrong type answered like bad credentials, or an unknown user
 answered unlike a wrong password becomes a *finding* to expect from the run, and the profile
 keeps the standard expectation instead (400 for bad input, or the status the server gives its
-other bad input; 401 for bad credentials).
+other bad input; 401 for bad credentials). Where no answer shows the server's bad-input status, a
+bad-input error that was no 4xx (or carried a token) is left unstated instead of guessed: the run judges
+it tolerantly (any 4xx with no token), which fails what was seen without pinning a status nobody saw.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..http.client import Answer
-from .answers import message_of, refusal_problem
+from .answers import find_token, message_of, refusal_problem
 from .budget import BudgetSpent
 from .login_finder import LoginFinder, LoginOperation
 from .prober import Prober
@@ -27,6 +29,7 @@ class ErrorAnswers:
     errors: dict[str, dict[str, Any]] = field(default_factory=dict)
     how: dict[str, str] = field(default_factory=dict)
     schemas: dict[str, dict[str, Any]] = field(default_factory=dict)  # error name: the JSON Schema to write
+    left_out: dict[str, str] = field(default_factory=dict)  # error name: why it is unstated (judged tolerantly)
 
 
 def body_schema(answers: list[Answer], fields: set[str]) -> dict[str, Any] | None:
@@ -61,6 +64,10 @@ def observe(prober: Prober, finder: LoginFinder, login: LoginOperation) -> Error
         seen["malformed_body"] = submit(None, "login with broken JSON",
                                         raw=f'{{"{ident}": "{prober.made_up_identity()}", "{secret}": '.encode())
         seen["wrong_type"] = submit({ident: 12345, secret: prober.made_up_password()}, f"login with {ident!r} a number")
+        number = seen["wrong_type"]
+        if number is not None and number.status in (401, 403):  # a coerced number, or no type check at all?
+            seen["wrong_type_list"] = submit({ident: ["a", "b"], secret: prober.made_up_password()},
+                                             f"login with {ident!r} a list")
     seen["unknown_user"] = submit({ident: prober.made_up_identity(), secret: prober.made_up_password()},
                                   "login as an unknown user")
     if prober.budget.may_fail_login():
@@ -89,6 +96,7 @@ def judge(prober: Prober, seen: dict[str, Answer | None], fields: set[str],
         standard, why_standard = listed[0], f"{listed[0]}, the bad-input status the OpenAPI document lists"
     else:
         standard, why_standard = 400, "400"
+    guessed = not validation and not listed  # no answer of this server shows its bad-input status
 
     json_refusals = [a for a in proper.values() if isinstance(a.json(), dict)]
 
@@ -101,6 +109,12 @@ def judge(prober: Prober, seen: dict[str, Answer | None], fields: set[str],
             schema = body_schema([answer, *(proper[n] for n in alike if n in proper)], fields)
             if schema is not None:
                 found.schemas[name] = schema
+        elif guessed and source not in proper and (answer.status is None or not 400 <= answer.status < 500
+                                                  or find_token(answer.json()) is not None):
+            # a guess is not a fact: unstated, the run still fails this answer (any 4xx with no token will do)
+            # and passes whatever 4xx the fixed server gives
+            found.left_out[name] = (f"{how}: {refusal_problem(answer)}, and no other bad input showed this "
+                                    "server's status")
         else:
             seen_as = "not a proper refusal"
             if answer is not None and source in proper:
@@ -119,11 +133,26 @@ def judge(prober: Prober, seen: dict[str, Answer | None], fields: set[str],
         if empty is not None and broken is not None and "empty_body" in proper and empty.status != broken.status:
             prober.findings.add(f"empty body answered {empty.status}, broken JSON {broken.status}: "
                                 "LOGIN-EMPTY-BODY expects login.errors.malformed_body")
-        write("wrong_type", "wrong_type", seen.get("wrong_type"), "a made-up login with a number as identity")
+        if _coerces_numbers(seen, proper):
+            found.left_out["wrong_type"] = (f"a number as identity was answered {seen['wrong_type'].status} like bad "
+                                            f"credentials (read as a string), a list {proper['wrong_type_list'].status}"
+                                            ": no one status fits both, so any 4xx with no token will do")
+        else:
+            write("wrong_type", "wrong_type", seen.get("wrong_type"), "a made-up login with a number as identity")
     else:
         write("malformed_body", "empty_body", seen.get("empty_body"), "a login with an empty body")
     _bad_credentials(prober, found, seen, proper)
     return found
+
+
+def _coerces_numbers(seen: dict[str, Answer | None], proper: dict[str, Answer]) -> bool:
+    """A number answered like bad credentials but a list refused as bad input: the server checks types and
+    reads a number as its string (DRF's CharField), which is no defect. A server that answers every wrong
+    type like bad credentials checks none: that is written as the standard expectation and a finding.
+    """
+    number, listed = proper.get("wrong_type"), proper.get("wrong_type_list")
+    return (number is not None and listed is not None and number.status in (401, 403)
+            and listed.status not in (401, 403) and seen.get("wrong_type") is number)
 
 
 def _bad_credentials(prober: Prober, found: ErrorAnswers, seen: dict[str, Answer | None],

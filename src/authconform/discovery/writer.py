@@ -63,6 +63,7 @@ def render(found: Discovered, name: str, schema_folder: str = "schemas") -> str:
     if found.refresh_pointer:
         lines.append(f"    refresh_token: {_q(found.refresh_pointer)}")
     lines += ["  errors:"] if found.errors.errors else []
+    lines += [f"    # {key} left out (judged tolerantly): {why}" for key, why in found.errors.left_out.items()]
     for key, entry in found.errors.errors.items():
         if key in found.errors.schemas:
             entry = {**entry, "schema": schema_reference(schema_folder, key)}
