@@ -282,9 +282,14 @@ def test_fuzz_stops_at_its_time_bound_on_a_paced_target():
 
 
 def test_a_failure_found_before_the_time_bound_is_still_reported():
-    report, _ = _fuzz(broken_401=True, seconds=1.0, rps=10)
-    assert report.out_of_time, "expected shrinking to run into the bound at 10 requests/s"
+    """Within the bound the failure is kept, whether or not shrinking then ran into it.
+
+    Whether Hypothesis shrinks at all depends on its first example (a minimal one needs no shrinking),
+    so the test does not insist the bound was hit; it insists the bound held and the failure survived.
+    """
+    report, exchanges = _fuzz(broken_401=True, seconds=1.0, rps=10)
     assert report.failure is not None and "response_schema_conformance" in report.by_check, report.by_check
+    assert 0 < report.sent <= 12 and len(exchanges) == report.sent, report.sent
 
 
 def test_fuzzing_libraries_are_left_out_of_assert_rewriting():

@@ -25,7 +25,7 @@ import yaml
 from authconform import resources
 from authconform.expect import Finding
 from authconform.probes import leaks
-from authconform.targets import build_app, environment
+from authconform.targets import TargetSettings, build_app, environment
 from authconform.targets.chamilo import chamilo_error_page
 from authconform.targets.hardening import laravel_debug_404, symfony_debug_404
 from authconform.targets.lexik import symfony_crash
@@ -142,8 +142,8 @@ def tls_target(tmp_path):
     ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(pem))
     servers = []
 
-    def start(defects: list[str]) -> str:
-        app = build_app("pch-sig", defects)
+    def start(defects: list[str], hardened: bool = True) -> str:
+        app = build_app("pch-sig", defects, settings=TargetSettings(hardened=hardened))
         sock = bind("127.0.0.1", 0)
         config = uvicorn.Config(app, log_config=None, log_level="warning", lifespan="off", http="h11",
                                 ssl_certfile=str(pem), ssl_keyfile=str(pem))
@@ -162,16 +162,21 @@ def tls_target(tmp_path):
         thread.join(3)
 
 
-@pytest.mark.parametrize("defects", [[], ["no-hsts"]], ids=["clean", "no-hsts"])
-def test_hsts_on_https(tls_target, run_authconform, defects):
-    """A target the user serves over TLS (not the embedded one), reached with --base-url and --insecure."""
-    url = tls_target(defects)
+@pytest.mark.parametrize(("defects", "hardened"), [([], True), (["no-hsts"], True), ([], False)],
+                         ids=["hardened", "no-hsts", "stock"])
+def test_hsts_on_https(tls_target, run_authconform, defects, hardened):
+    """A target the user serves over TLS (not the embedded one), reached with --base-url and --insecure.
+
+    Symfony sends no HSTS of its own: a stock target fails the check as real PCH-SIG would; the
+    hardened one (HSTS configured) passes, and the no-hsts defect takes it away again.
+    """
+    url = tls_target(defects, hardened)
     outcome = run_authconform("run", "--profile", "pch-sig", "--base-url", url, "--insecure",
                               "-k", "hsts or tls", env=environment("pch-sig", url))
     checks = {c["id"]: c for c in outcome.summary["checks"]}
     assert checks["SEC-TRANSPORT-TLS"]["outcome"] == "passed"
     hsts = checks["SEC-TRANSPORT-HSTS"]
-    if not defects:
+    if hardened and not defects:
         assert hsts["outcome"] == "passed", hsts["reason"]
     else:
         assert hsts["outcome"] == "failed"
