@@ -509,30 +509,11 @@ def test_claims_are_not_read_before_the_signature(issued_jwt, target, profile):
                     f"{bad_and_expired.describe(100)}: the server read the claims before it trusted them")
 
 
-# --- audience and issuer (when the profile declares them) ----------------------------------------
+# --- audience and issuer (when the profile declares them: the plugin's declared_* fixtures) -------
 
 
-def _declared(profile, field: str, claim: str) -> str:
-    """The profile's token.<field>, or a skip: without it no value of the claim is known to be required."""
-    value = getattr(profile.token, field)
-    if value is None:
-        pytest.skip(f"the profile declares no token.{field}: there is no {claim} the server is known to require")
-    return value
-
-
-@pytest.fixture
-def declared_audience(profile) -> str:
-    return _declared(profile, "audience", "aud")
-
-
-@pytest.fixture
-def declared_issuer(profile) -> str:
-    return _declared(profile, "issuer", "iss")
-
-
-def _wrong_claim(claim: str, field: str, issued_jwt, accepted_token, target, profile) -> None:
+def _wrong_claim(claim: str, field: str, expected: str, issued_jwt, accepted_token, target, profile) -> None:
     """The login's claims with ``claim`` changed to another value, then removed, re-signed with token.signing."""
-    expected = _declared(profile, field, claim)
     key, alg = _signing_key(profile, issued_jwt)
     if key is None:
         pytest.skip(f"needs token.signing (a test deployment's key) to re-sign the claims with another {claim}")
@@ -553,7 +534,7 @@ def _wrong_claim(claim: str, field: str, issued_jwt, accepted_token, target, pro
             "profile declares the audience, else skipped."))
 def test_wrong_audience_is_refused(declared_audience, issued_jwt, accepted_token, target, profile):
     """A validly signed token for another audience, or with no aud, is refused (needs token.signing)."""
-    _wrong_claim("aud", "audience", issued_jwt, accepted_token, target, profile)
+    _wrong_claim("aud", "audience", declared_audience, issued_jwt, accepted_token, target, profile)
 
 
 @check("ACCESS-WRONG-ISSUER", severity="should", must_when="token.issuer",
@@ -562,4 +543,4 @@ def test_wrong_audience_is_refused(declared_audience, issued_jwt, accepted_token
             "declares the issuer, else skipped."))
 def test_wrong_issuer_is_refused(declared_issuer, issued_jwt, accepted_token, target, profile):
     """A validly signed token from another issuer, or with no iss, is refused (needs token.signing)."""
-    _wrong_claim("iss", "issuer", issued_jwt, accepted_token, target, profile)
+    _wrong_claim("iss", "issuer", declared_issuer, issued_jwt, accepted_token, target, profile)

@@ -346,25 +346,7 @@ def test_hmac_secret_is_not_common(issued, target):
                     f"token's {issued.alg} signature verifies with a common secret: {found.masked()}")
 
 
-# --- audience and issuer (when the profile declares them) ----------------------------------------
-
-
-def _declared(profile, field: str) -> str:
-    """The profile's token.<field>, or a skip naming the field (nothing to compare without it)."""
-    value = getattr(profile.token, field)
-    if value is None:
-        pytest.skip(f"the profile declares no token.{field}: there is no expected value to compare the claim with")
-    return value
-
-
-@pytest.fixture
-def declared_audience(profile) -> str:
-    return _declared(profile, "audience")
-
-
-@pytest.fixture
-def declared_issuer(profile) -> str:
-    return _declared(profile, "issuer")
+# --- audience and issuer (when the profile declares them: the plugin's declared_* fixtures) -------
 
 
 @check("TOKEN-AUDIENCE", severity="should", must_when="token.audience",

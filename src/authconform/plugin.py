@@ -249,6 +249,27 @@ def decoded_token(profile: Profile, request: pytest.FixtureRequest) -> Any:
         pytest.skip(f"the login's token cannot be read as a JWT ({exc}); see TOKEN-STRUCTURE")
 
 
+def _declared(profile: Profile, field: str, claim: str) -> str:
+    """The profile's token.<field>, or a skip: without it no value of the claim is expected or required."""
+    value = getattr(profile.token, field)
+    if value is None:
+        pytest.skip(f"the profile declares no token.{field}: there is no {claim} value the tokens must carry "
+                    f"or the server is known to require")
+    return value
+
+
+@pytest.fixture
+def declared_audience(profile: Profile) -> str:
+    """token.audience (TOKEN-AUDIENCE, ACCESS-WRONG-AUDIENCE); a skip when the profile declares none."""
+    return _declared(profile, "audience", "aud")
+
+
+@pytest.fixture
+def declared_issuer(profile: Profile) -> str:
+    """token.issuer (TOKEN-ISSUER, ACCESS-WRONG-ISSUER); a skip when the profile declares none."""
+    return _declared(profile, "issuer", "iss")
+
+
 @pytest.fixture(scope="session")
 def wrong_password_answer(login: Login, profile: Profile):
     """The valid account's identity with a wrong password: sent once, shared by every check."""

@@ -218,6 +218,13 @@ class Profile(Section):
         return values
 
 
+def yaml_syntax_error(exc: yaml.YAMLError) -> tuple[str, int | None]:
+    """What a YAML syntax error says and its 1-based line, for a ``file:line: message`` error."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"YAML syntax error: {problem}", (mark.line + 1 if mark else None)
+
+
 def _line_of(document: yaml.Node | None, path: list[Any]) -> int | None:
     """The 1-based line of the node at ``path`` in a composed YAML document, if it exists."""
     node = document
@@ -487,10 +494,8 @@ def read_profile(path: str | Path) -> ProfileText:
         document = yaml.compose(text)
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ProfileError(source, "", f"YAML syntax error: {problem}",
-                           line=mark.line + 1 if mark else None,
+        message, line = yaml_syntax_error(exc)
+        raise ProfileError(source, "", message, line=line,
                            hint="check indentation and quoting near that line") from None
     if not isinstance(raw, dict):
         raise ProfileError(source, "", "a profile is a YAML mapping of fields", line=1)

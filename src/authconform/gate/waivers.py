@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from ..profile import ProfileError, _line_of
+from ..profile import ProfileError, _line_of, yaml_syntax_error
 from ..report.results import WAIVED  # the outcome a waived failure gets in summary.json, junit.xml and the report
 
 FIELDS = ("check", "profile", "reason", "expires", "ticket")
@@ -78,9 +78,8 @@ def load(path: str | Path) -> list[Waiver]:
         document = yaml.compose(text)
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise WaiverError(source, "", f"YAML syntax error: {problem}", line=mark.line + 1 if mark else None) from None
+        message, line = yaml_syntax_error(exc)
+        raise WaiverError(source, "", message, line=line) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("waivers"), list):
         raise WaiverError(source, "waivers", "a waivers file is a mapping with a list under 'waivers'", line=1,
                           hint="waivers:\\n  - {check: ID, reason: why, expires: 2027-03-31}")
