@@ -11,8 +11,10 @@ would otherwise pass every forgery check without proving anything.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,6 +23,7 @@ from authconform import expect
 from authconform.checks import check, check_of
 from authconform.endpoints.login import LoginFailed
 from authconform.endpoints.protected import call_protected
+from authconform.http.client import Answer
 from authconform.jwt import forge, tokens
 from authconform.jwt.callback import LOOPBACK_HOSTS, CallbackListener
 from authconform.jwt.forge import ForgedToken
@@ -347,7 +350,7 @@ def test_es256_zero_signature_is_refused(issued_jwt, target, profile, try_forged
                 "CVE-2022-21449: r = s = 0 is never a valid ECDSA signature")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def callback_listener(request, target):
     """The run's listener for jku/x5u URLs: loopback, or the address --callback-url names."""
     url = request.config.getoption("callback_url", default=None)
@@ -362,16 +365,61 @@ def callback_listener(request, target):
     listener.close()
 
 
-def _key_by_url(check_id: str, parameter: str, issued_jwt, target, profile, listener: CallbackListener) -> None:
-    """Send a token whose header names a key at the listener; findings: the URL was fetched, the token accepted."""
-    key, kid = forge.fresh_rsa_key(), f"authconform-{secrets.token_hex(4)}"
-    if parameter == "jku":
-        url = listener.publish("jwks.json", "application/json", forge.jwks_document(key, kid))
-    else:
-        url = listener.publish("cert.pem", "application/x-pem-file", forge.certificate_pem(key))
-    forged = forge.key_by_url(issued_jwt, parameter=parameter, url=url, key=key, kid=kid)
-    answer = call_protected(target, profile, forged.token, purpose=forged.purpose(check_id))
-    fetches = listener.fetches_of(url, wait=FETCH_WAIT)
+@dataclass(frozen=True)
+class KeyUrlProbe:
+    """One token whose header names a key at the listener, and the server's answer to it."""
+
+    url: str
+    answer: Answer
+    answered_at: float  # time.monotonic() when the answer was in
+
+
+KEY_URL_PROBES = pytest.StashKey[dict[str, KeyUrlProbe]]()
+KEY_URL_CHECKS = {"jku": "ACCESS-JKU", "x5u": "ACCESS-X5U"}
+
+
+@pytest.fixture
+def key_url_probes(request, issued_jwt, callback_listener, target, profile) -> dict[str, KeyUrlProbe]:
+    """The jku and the x5u token, sent together once per run by whichever asks first."""
+    probes = request.config.stash.setdefault(KEY_URL_PROBES, {})
+    for parameter, check_id in KEY_URL_CHECKS.items():
+        if parameter in probes:
+            continue
+        key, kid = forge.fresh_rsa_key(), f"authconform-{secrets.token_hex(4)}"
+        if parameter == "jku":
+            url = callback_listener.publish("jwks.json", "application/json", forge.jwks_document(key, kid))
+        else:
+            url = callback_listener.publish("cert.pem", "application/x-pem-file", forge.certificate_pem(key))
+        forged = forge.key_by_url(issued_jwt, parameter=parameter, url=url, key=key, kid=kid)
+        answer = call_protected(target, profile, forged.token, purpose=forged.purpose(check_id))
+        probes[parameter] = KeyUrlProbe(url, answer, time.monotonic())
+    return probes
+
+
+@pytest.fixture(autouse=True)
+def _key_url_probes_go_out_early(request):
+    """Send the jku and x5u tokens before the first access check, when either check is in the run.
+
+    A verifier may fetch a key URL in the background, after it has answered. ACCESS-JKU and
+    ACCESS-X5U give it FETCH_WAIT seconds for that; sent here and judged last in the run, the tokens
+    have had that time long before, and no check sleeps on the run's critical path. This fixture
+    decides nothing: whatever keeps the probes from going out (no JWT, no listener, no login) is left
+    for the two checks to report when they run.
+    """
+    if KEY_URL_PROBES in request.config.stash:
+        return
+    wanted = set(KEY_URL_CHECKS.values())
+    if not any((info := check_of(item)) is not None and info.id in wanted for item in request.session.items):
+        return
+    with contextlib.suppress(pytest.skip.Exception, pytest.fail.Exception):
+        request.getfixturevalue("key_url_probes")
+
+
+def _key_by_url(parameter: str, probes: dict[str, KeyUrlProbe], listener: CallbackListener) -> None:
+    """Findings: the URL was fetched (any time in the run, waiting FETCH_WAIT after the answer), the token accepted."""
+    probe = probes[parameter]
+    url, answer = probe.url, probe.answer
+    fetches = listener.fetches_of(url, wait=max(0.0, probe.answered_at + FETCH_WAIT - time.monotonic()))
     findings = []
     if fetches:
         findings.append(f"the server FETCHED the {parameter} URL {url} ({len(fetches)} request(s), from "
@@ -386,20 +434,24 @@ def _key_by_url(check_id: str, parameter: str, issued_jwt, target, profile, list
                     f"OWASP ASVS 5.0 9.1.3: keys only from allow-listed sources): " + "; ".join(findings))
 
 
+# Last in the run, after its slowest checks: the tokens went out before the first access check (above),
+# so the time a verifier gets to fetch in the background has passed and nothing waits.
 @check("ACCESS-JKU", severity="must", requirement="RFC 8725 §3.10; RFC 7515 §4.1.2; OWASP ASVS 4.0.3 V3.5.3",
+       phase="last", after=("OPENAPI-FUZZ", "TOKEN-DISTINCT"),
        why=("A token verified with a key from the URL it names was signed by whoever chose the URL: RFC 7515 §5.2 "
             "and RFC 7519 §7.2 MUST reject it; the fetch itself is a server-side request forgery."))
-def test_jku_is_not_followed(issued_jwt, callback_listener, target, profile):
+def test_jku_is_not_followed(key_url_probes, callback_listener):
     """A token whose jku names a JWKS at the run's listener, holding the key it was signed with: no fetch, refused."""
-    _key_by_url("ACCESS-JKU", "jku", issued_jwt, target, profile, callback_listener)
+    _key_by_url("jku", key_url_probes, callback_listener)
 
 
 @check("ACCESS-X5U", severity="must", requirement="RFC 8725 §3.10; RFC 7515 §4.1.5; OWASP ASVS 4.0.3 V3.5.3",
+       phase="last", after=("OPENAPI-FUZZ", "TOKEN-DISTINCT"),
        why=("A token verified with a certificate from the URL it names was signed by whoever chose the URL: RFC "
             "7515 §5.2 and RFC 7519 §7.2 MUST reject it; the fetch itself is a server-side request forgery."))
-def test_x5u_is_not_followed(issued_jwt, callback_listener, target, profile):
+def test_x5u_is_not_followed(key_url_probes, callback_listener):
     """A token whose x5u names a certificate at the run's listener for the key it was signed with: no fetch, refused."""
-    _key_by_url("ACCESS-X5U", "x5u", issued_jwt, target, profile, callback_listener)
+    _key_by_url("x5u", key_url_probes, callback_listener)
 
 
 # --- expiry -----------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 A JWT's strength is its signature; an opaque token (Invoice Ninja's API token, gesdinet's refresh token)
 is a bearer secret whose only strength is that nobody can guess it. The check pools the tokens the run's
 logins already received and adds a few fresh logins (successful ones, which spend no failed-login budget)
-so that at least MIN_SAMPLES tokens of each kind are compared.
+so that at least MIN_SAMPLES tokens of each kind are compared. It runs last, after TOKEN-DISTINCT: by
+then the run's own logins (the shared one, the refresh family, the logout sessions, those around the
+timing series) usually make up the sample, and no login is sent for it alone.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def _is_jwt(token: str) -> bool:
 
 
 @check("TOKEN-ENTROPY", severity="must", requirement="RFC 6749 §10.10; OWASP ASVS 5.0.0 V7.2.3",
+       phase="last", after=("TOKEN-DISTINCT",),
        why=("RFC 6749 §10.10: the probability of guessing a generated token MUST be at most 2^-128; an opaque "
             "token is a bearer secret with nothing but its randomness to protect it."))
 def test_opaque_tokens_are_unguessable(login, session, profile, record_property):

@@ -1,7 +1,10 @@
 """Logout: the session a logout ends stays ended (OWASP ASVS 5.0 7.4.1).
 
-Every check skips without a ``logout`` section. Each one logs in afresh and logs that session out,
-never the run's shared login, which the other checks keep using. A stateless JWT cannot be
+Every check skips without a ``logout`` section. The checks log in afresh and log that session out,
+never the run's shared login, which the other checks keep using: LOGOUT-ACCESS-REVOKED and then
+LOGOUT-REFRESH-REVOKED read one logged-out session (calling the protected endpoint changes no
+refresh token, so the access check goes first), LOGOUT-REPEATED logs out a session of its own
+twice. A stateless JWT cannot be
 revoked without a deny-list, so LOGOUT-ACCESS-REVOKED is ``must`` only where the profile says the
 server keeps one (``logout.revokes_access: true``); otherwise it reports how long the logged-out
 access token stays valid.
@@ -20,6 +23,7 @@ from authconform.endpoints import logout as logging_out
 from authconform.endpoints import refresh as refreshing
 from authconform.endpoints.login import LoginFailed, Session
 from authconform.endpoints.protected import call_protected
+from authconform.http.client import Answer
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +48,21 @@ def _logged_out(target, profile, session, purpose="logout"):
     answer = logging_out.send(target, profile, session, purpose=purpose)
     expect.status(answer, profile.logout.status, "profile logout.status")
     return answer
+
+
+@pytest.fixture(scope="module")
+def logged_out(logouts, login, target, profile) -> tuple[Session, Answer]:
+    """A fresh login, logged out once: the session LOGOUT-ACCESS-REVOKED and LOGOUT-REFRESH-REVOKED read.
+
+    The logout's answer is judged by each check (expect.status), not here, so that a wrong logout
+    status is each check's failure rather than an error of this fixture.
+    """
+    try:
+        session = login.log_in(profile.account("valid"), purpose=(
+            "login (a session of its own, to log out: read by LOGOUT-ACCESS-REVOKED and LOGOUT-REFRESH-REVOKED)"))
+    except LoginFailed as exc:
+        pytest.skip(f"needs a valid login, which failed: {exc}")
+    return session, logging_out.send(target, profile, session, purpose="logout")
 
 
 def _refresh_refused(target, profile, session, after):
@@ -82,14 +101,16 @@ def _remaining(token: str) -> str:
 
 
 @check("LOGOUT-REFRESH-REVOKED", severity="must", requirement="profile logout.refresh_field; OWASP ASVS 5.0.0 V7.4.1",
+       after=("LOGOUT-ACCESS-REVOKED",),
        why=("The profile states a logout that takes the refresh token (logout.refresh_field), and ASVS 5.0 7.4.1 "
             "requires a terminated session's tokens to be unusable; a refresh token that still refreshes after "
             "logout keeps the session alive."))
-def test_logout_revokes_the_refresh_token(own_session, target, profile):
+def test_logout_revokes_the_refresh_token(logged_out, target, profile):
     """After logout the session's refresh token no longer refreshes."""
-    _needs_refresh(profile, own_session)
-    _logged_out(target, profile, own_session)
-    _refresh_refused(target, profile, own_session, "after logout")
+    session, answer = logged_out
+    _needs_refresh(profile, session)
+    expect.status(answer, profile.logout.status, "profile logout.status")
+    _refresh_refused(target, profile, session, "after logout")
 
 
 @check("LOGOUT-ACCESS-REVOKED", severity="may", must_when="logout.revokes_access",
@@ -97,9 +118,10 @@ def test_logout_revokes_the_refresh_token(own_session, target, profile):
        why=("A stateless JWT stays valid until exp unless the server keeps a deny-list, so the check is may "
             "(information: how long the token lives on) and must only where the profile says the server "
             "revokes access tokens on logout (logout.revokes_access)."))
-def test_logout_revokes_the_access_token(own_session, target, profile, record_property):
+def test_logout_revokes_the_access_token(logged_out, target, profile, record_property):
     """After logout the session's access token is refused, or the finding says how long it stays valid."""
-    _logged_out(target, profile, own_session)
+    own_session, logout_answer = logged_out
+    expect.status(logout_answer, profile.logout.status, "profile logout.status")
     answer = call_protected(target, profile, own_session.token, purpose="protected endpoint, with the logged-out token")
     expect.answered(answer)
     still_works = answer.status is not None and answer.status < 400

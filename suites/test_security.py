@@ -22,7 +22,7 @@ from authconform.endpoints.budget import BudgetExhausted
 from authconform.endpoints.login import LoginFailed
 from authconform.endpoints.protected import call_protected, credential_headers
 from authconform.probes import leaks
-from authconform.probes.timing import SequentialTest
+from authconform.probes.timing import SequentialTest, sample_sizes
 
 # Headers that differ from one request to the next on any server: not a tell between two answers.
 NOISE_HEADERS = frozenset({
@@ -110,8 +110,8 @@ def test_unknown_user_and_wrong_password_take_the_same_time(login, profile, wron
     _fresh_login(login, valid, "before the timing series")
     budget = security.timing_budget
     left = login.budget.remaining(valid.identity)
-    known = max(0, min(left - 1, budget // 2))  # one failed login kept in reserve
-    test = SequentialTest(known, budget - known, min_gap=security.timing_min_gap_ms / 1000)
+    known, unknown = sample_sizes(left - 1, budget)  # one failed login kept in reserve
+    test = SequentialTest(known, unknown, min_gap=security.timing_min_gap_ms / 1000)
     if not test.can_conclude:
         limit = login.budget.limit_of(valid.identity)
         pytest.skip(f"not run: {known} wrong-password logins are left for it ({login.budget.source_of(valid.identity)}="

@@ -23,6 +23,7 @@ from authconform.probes.timing import (
     interval_rank,
     mann_whitney,
     ranks,
+    sample_sizes,
     schedule,
     shift_interval,
     smallest_p,
@@ -111,6 +112,31 @@ def test_checkpoints_drop_looks_that_cannot_conclude():
     assert looks == [100] and level == pytest.approx(0.01)
     # 1 wrong password can never reach p < 0.01 (its best is 2/100)
     assert checkpoints(schedule(1, 99)) == ([], 0.01)
+    # 2 and 28 (the chamilo profile's 30 logins): the looks are dropped one at a time, so the end of
+    # the series gets the whole level and can conclude (2 / C(30, 2) = 0.0046)
+    assert checkpoints(schedule(2, 28)) == ([30], 0.01)
+
+
+@pytest.mark.parametrize(("available", "budget", "planned"), [
+    (9, 100, (9, 18)),    # pch-sig: 9 wrong passwords left; 18 unknown users, not 91
+    (4, 100, (4, 13)),    # 2m = 8 would leave a perfect separation at 2 / C(12, 4) = 0.004
+    (50, 100, (50, 50)),  # no scarce kind: half and half, as before
+    (200, 100, (50, 50)),
+    (2, 100, (2, 62)),    # Invoice Ninja: 2m would leave a skipped hash one outlier from hiding
+    (2, 30, (2, 28)),     # the budget caps it
+    (0, 100, (0, 100)),
+])
+def test_sample_sizes_stop_where_unknown_users_add_little(available, budget, planned):
+    assert sample_sizes(available, budget) == planned
+
+
+def test_planned_samples_can_conclude_with_room_to_spare():
+    """Wherever the budget allows it, a perfect separation clears the level ten times over."""
+    for available in range(2, 51):
+        known, unknown = sample_sizes(available, 100)
+        assert unknown >= 2 * known or unknown == 100 - known
+        assert smallest_p(known, unknown) <= 0.001 or unknown == 100 - known
+        assert SequentialTest(known, unknown).can_conclude
 
 
 def _feed(test: SequentialTest, known_time, unknown_time):

@@ -36,8 +36,9 @@ REPEATED: dict[str, str] = {
     "login with the secret header written ": "SECRET-NAME-CASE-INSENSITIVE sends the valid login with the secret "
                                              "header's name in another case; the recorder keeps header names in "
                                              "lower case, so it looks like the shared login",
-    "login (a session of its own, to log out)": "each LOGOUT-* check ends a session of its own, never the run's "
-                                                "shared one, which the other checks still use",
+    "login (a session of its own, to log out": "the LOGOUT-* checks end sessions of their own (one the two "
+                                               "revocation checks read, one LOGOUT-REPEATED logs out twice), never "
+                                               "the run's shared one, which the other checks still use",
     "login (another token for TOKEN-ENTROPY)": "TOKEN-ENTROPY tops the tokens the run received up to a sample "
                                                "of six, to estimate the entropy of opaque tokens",
     "fuzz ": "OPENAPI-FUZZ generates its requests (schemathesis): a repetition is the generator's, not a scenario",

@@ -52,8 +52,9 @@ class CallbackListener:
         self._server = ThreadingHTTPServer((bind, port), self._handler())
         self._server.daemon_threads = True
         self.base = public or f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="authconform-callback",
-                                        daemon=True)
+        # a short poll: close() waits for the serving loop to notice, and the default half second is run time
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="authconform-callback", daemon=True)
         self._thread.start()
 
     @property

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 ALPHA = 0.01  # the false-alarm rate of the whole sequential test
@@ -35,6 +35,8 @@ BETA = 0.05  # the equivalence stop's rate of passing a real gap of min_gap as n
 MAX_LOOKS = 4
 FUTILITY_P = 0.5  # past half the plan, a p-value this high stops the test: no leak is coming
 EXACT_LIMIT = 10_000  # exact p-values (no ties) while n1 * n2 stays below this
+UNKNOWN_PER_KNOWN = 2  # unknown-user samples per wrong-password sample (see sample_sizes)
+CLEAR_MARGIN = 10  # a perfect separation must be this many times clearer than ALPHA (see sample_sizes)
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,27 @@ def shift_interval(x: Sequence[float], y: Sequence[float], tail: float) -> Shift
     return ShiftInterval(statistics.median(differences), differences[k - 1], differences[-k], 1 - 2 * tail)
 
 
+def sample_sizes(known_available: int, budget: int, alpha: float = ALPHA) -> tuple[int, int]:
+    """How many wrong-password and unknown-user logins to plan, out of ``budget`` logins in all.
+
+    Wrong-password logins spend the account's failed-login budget, so there are at most
+    ``known_available`` of them (and half the budget). Unknown-user logins are free for the account
+    but not for the server (each costs a password hash, as much as a wrong password does), and past
+    a point they buy little: the test's information grows like 1 / (1/m + 1/n) for m wrong-password
+    and n unknown-user samples, bounded by m however large n grows. At n = 2m it is two thirds of that
+    bound, and each further unknown-user login adds less than a ninth of what a login adds to a
+    balanced series (the most informative use of a fixed number of logins). So n is 2m, or more where
+    m is so small that a perfect separation would not be ``CLEAR_MARGIN`` times clearer than
+    ``alpha`` (then one outlier on a busy machine could hide a skipped hash), and never more than the
+    budget leaves.
+    """
+    known = max(0, min(known_available, budget // 2))
+    unknown = min(budget - known, UNKNOWN_PER_KNOWN * known)
+    while unknown < budget - known and smallest_p(known, unknown) > alpha / CLEAR_MARGIN:
+        unknown += 1
+    return known, unknown
+
+
 def schedule(known: int, unknown: int) -> list[str]:
     """The order to send ``known`` wrong-password and ``unknown`` unknown-user logins: evenly interleaved.
 
@@ -185,6 +208,23 @@ def schedule(known: int, unknown: int) -> list[str]:
     return order
 
 
+def _trim(looks: list[int], usable: Callable[[int, float], bool], total: float) -> tuple[list[int], float]:
+    """``looks`` without those that cannot conclude at their Bonferroni share of ``total``, and that share.
+
+    The earliest look that cannot conclude is dropped first, one at a time: each drop raises the
+    share of the others, so a later look that could not conclude at a quarter of the level may at a
+    third. No looks left: ``([], total)``.
+    """
+    looks = list(looks)
+    while looks:
+        share = total / len(looks)
+        failing = [c for c in looks if not usable(c, share)]
+        if not failing:
+            return looks, share
+        looks.remove(failing[0])
+    return [], total
+
+
 def checkpoints(order: Sequence[str], alpha: float = ALPHA, max_looks: int = MAX_LOOKS) -> tuple[list[int], float]:
     """The request counts after which to look, and the level each look is held to.
 
@@ -194,22 +234,17 @@ def checkpoints(order: Sequence[str], alpha: float = ALPHA, max_looks: int = MAX
     """
     total = len(order)
     candidates = sorted({max(1, round(total * (i + 1) / max_looks)) for i in range(max_looks)}) if total else []
-    looks = candidates
-    while looks:
-        level = alpha / len(looks)
-        usable = [c for c in looks if smallest_p(order[:c].count("known"), order[:c].count("unknown")) < level]
-        if usable == looks:
-            return looks, level
-        looks = usable
-    return [], alpha
+    return _trim(candidates, lambda c, level: smallest_p(order[:c].count("known"), order[:c].count("unknown"))
+                 < level, alpha)
 
 
 def equivalence_looks(order: Sequence[str], beta: float = BETA) -> tuple[list[int], float]:
     """The request counts after which to try the equivalence stop, and each end's tail level at those looks.
 
     A look after every wrong-password sample (the scarce kind, which the interval's width depends
-    on) and at the end of the series; one where no interval exists at ``beta / looks`` is dropped,
-    and the level recomputed, as :func:`checkpoints` does.
+    on) and at the end of the series. Every look where no interval exists at ``beta / looks`` is
+    dropped at once and the level recomputed (unlike :func:`checkpoints`, which drops one at a
+    time: here looks are many and each one kept widens every interval).
     """
     looks = sorted({i + 1 for i, kind in enumerate(order) if kind == "known"} | ({len(order)} if order else set()))
     while looks:
