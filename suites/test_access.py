@@ -382,10 +382,11 @@ KEY_URL_CHECKS = {"jku": "ACCESS-JKU", "x5u": "ACCESS-X5U"}
 def key_url_probes(request, issued_jwt, callback_listener, target, profile) -> dict[str, KeyUrlProbe]:
     """The jku and the x5u token, sent together once per run by whichever asks first."""
     probes = request.config.stash.setdefault(KEY_URL_PROBES, {})
+    key = None  # one fresh key serves both: each token names its own URL and kid
     for parameter, check_id in KEY_URL_CHECKS.items():
         if parameter in probes:
             continue
-        key, kid = forge.fresh_rsa_key(), f"authconform-{secrets.token_hex(4)}"
+        key, kid = key or forge.fresh_rsa_key(), f"authconform-{secrets.token_hex(4)}"
         if parameter == "jku":
             url = callback_listener.publish("jwks.json", "application/json", forge.jwks_document(key, kid))
         else:
@@ -466,7 +467,7 @@ def _signing_key(profile, token: tokens.Jwt):
             alg = tokens.algorithm_for_private_key(pem, token.alg, profile.token.algorithms or [])
         except ValueError as exc:
             pytest.skip(f"token.signing.private_key cannot sign: {exc}")
-        return pem, alg
+        return tokens.private_key(pem), alg
     if signing is not None and signing.secret:
         allowed = [a for a in profile.token.algorithms or [] if a.upper().startswith("HS")]
         return signing.secret, token.alg if token.is_hmac else (allowed or ["HS256"])[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import warnings
@@ -311,12 +312,22 @@ def public_key_pem(profile: Profile, client: TargetClient, token: Jwt) -> bytes 
     return None
 
 
+@functools.lru_cache(maxsize=8)
+def private_key(pem: str) -> Any:
+    """The key object of a PEM private key, loaded once per run.
+
+    Loading checks an RSA key's consistency (about 40 ms); the forgeries that sign with the
+    profile's key would pay that on every signature if pyjwt were handed the PEM text.
+    """
+    return serialization.load_pem_private_key(pem.encode(), password=None)
+
+
 def algorithm_for_private_key(pem: str | None, preferred: str | None, allowed: list[str]) -> str:
     """The JWS algorithm a PEM private key signs with: the token's own when the key fits it, else the
     profile's first fitting one, else the family's default. Raises ValueError for an unusable key."""
     if not pem:
         raise ValueError("no PEM text")
-    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    key = private_key(pem)
     if isinstance(key, rsa.RSAPrivateKey):
         family, default = ("RS", "PS"), "RS256"
     elif isinstance(key, ec.EllipticCurvePrivateKey):

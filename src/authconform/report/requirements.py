@@ -10,6 +10,7 @@ section that documents the profile field. Unknown forms keep their text and get 
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import re
 from dataclasses import dataclass
@@ -82,8 +83,13 @@ def github_anchor(heading: str) -> str:
     return kept.replace(" ", "-")
 
 
+@functools.cache
 def docs_url() -> str | None:
-    """The project's published README, from the package's ``[project.urls]`` (Documentation or Homepage)."""
+    """The project's published README, from the package's ``[project.urls]`` (Documentation or Homepage).
+
+    Read once: every profile-contract reference of every report row asks, and reading the installed
+    package's metadata costs about a millisecond each time.
+    """
     try:
         meta = importlib.metadata.metadata("authconform")
     except importlib.metadata.PackageNotFoundError:
