@@ -382,11 +382,10 @@ KEY_URL_CHECKS = {"jku": "ACCESS-JKU", "x5u": "ACCESS-X5U"}
 def key_url_probes(request, issued_jwt, callback_listener, target, profile) -> dict[str, KeyUrlProbe]:
     """The jku and the x5u token, sent together once per run by whichever asks first."""
     probes = request.config.stash.setdefault(KEY_URL_PROBES, {})
-    key = None  # one fresh key serves both: each token names its own URL and kid
     for parameter, check_id in KEY_URL_CHECKS.items():
         if parameter in probes:
             continue
-        key, kid = key or forge.fresh_rsa_key(), f"authconform-{secrets.token_hex(4)}"
+        key, kid = forge.fresh_rsa_key(), f"authconform-{secrets.token_hex(4)}"
         if parameter == "jku":
             url = callback_listener.publish("jwks.json", "application/json", forge.jwks_document(key, kid))
         else:

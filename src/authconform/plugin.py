@@ -19,7 +19,7 @@ from .endpoints.login import Login, LoginFailed, Session
 from .expect import Finding
 from .gate import hooks as gate
 from .http.client import TargetClient
-from .openapi.libraries import leave_unrewritten
+from .openapi.libraries import import_in_background, leave_unrewritten
 from .profile import Profile, ProfileError
 from .report import html as html_report
 from .report import sarif, summary
@@ -190,6 +190,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         for item in items:
             if phase_of(item) != "normal":
                 item.add_marker(pytest.mark.xdist_group("authconform-whole-run"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start loading the OpenAPI libraries when the run will use them (see openapi.libraries)."""
+    run = _run(session.config)
+    if run is None or run.profile.openapi is None or not run.profile.openapi.spec:
+        return
+    if any((info := check_of(item)) is not None and info.id.startswith("OPENAPI-") for item in session.items):
+        import_in_background()
 
 
 # --- fixtures -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ confusion (CVE-2016-10555), kid injection (paths, SQL, a shell pipe), a key embe
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import hmac
 import json
@@ -249,7 +250,7 @@ def embedded_jwk(token: Jwt) -> list[ForgedToken]:
 
     A verifier that takes the key from the token itself accepts anything anyone signs.
     """
-    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    rsa_key = fresh_rsa_key()
     ec_key = ec.generate_private_key(ec.SECP256R1())
     forged = []
     for alg, key, family in (("RS256", rsa_key, RSAAlgorithm(RSAAlgorithm.SHA256)),
@@ -307,8 +308,13 @@ def resigned(token: Jwt, payload: dict[str, Any], *, key: Any, algorithm: str, l
     return ForgedToken(label, forged)
 
 
+@functools.cache
 def fresh_rsa_key() -> rsa.RSAPrivateKey:
-    """A key nobody but this run holds: what an attacker signs with."""
+    """A key nobody but this process holds: what an attacker signs with.
+
+    Made once per process (a 2048-bit key takes about 50 ms to generate) and shared by the forgeries
+    that sign with an attacker's key; the server has never seen it, whichever check sends it first.
+    """
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 

@@ -4,12 +4,17 @@ schemathesis and hypothesis register pytest plugins (``pytest11`` entry points),
 module of their distributions for assertion rewriting: when OPENAPI-FUZZ first imports them inside a run,
 pytest parses and recompiles some 360 modules, several seconds of the run at a fast server, for asserts
 nobody reads. :func:`leave_unrewritten` takes them off that list at configure time; the suites' and the
-harness's own modules keep their rewriting. Nothing is imported here: a run whose profile has no
-``openapi`` section never loads them (``python -X importtime`` shows it).
+harness's own modules keep their rewriting. A run whose profile has no ``openapi`` section, or whose
+selection has no OPENAPI-* check, never loads them (``python -X importtime`` shows it).
+
+When the run does need them, :func:`import_in_background` loads them on a thread while the first
+checks run: about half a second of imports, paid while the harness waits for the target's answers
+(a password hash, the network) instead of on the run's critical path.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 # Import names whose modules pytest need not rewrite (checked as "name" or "name.<sub>").
@@ -30,3 +35,25 @@ def leave_unrewritten(config: Any) -> None:
         cache = getattr(hook, "_marked_for_rewrite_cache", None)
         if isinstance(cache, dict):
             cache.clear()
+
+
+def import_in_background() -> threading.Thread:
+    """Import openapi-spec-validator, schemathesis and hypothesis on a daemon thread; the checks import them again.
+
+    Python's import lock makes a check that imports one of them meanwhile wait for this thread's import
+    to finish, never load it twice. Started after collection, when the main thread imports little.
+    A failure here is left for the check's own import to report.
+    """
+
+    def load() -> None:
+        try:
+            import hypothesis  # noqa: F401
+            import openapi_spec_validator  # noqa: F401
+            import schemathesis  # noqa: F401
+            import schemathesis.specs.openapi.schemas  # noqa: F401
+        except Exception:  # noqa: BLE001,S110 (the check's own import reports it)
+            pass
+
+    thread = threading.Thread(target=load, name="authconform-openapi-import", daemon=True)
+    thread.start()
+    return thread

@@ -161,7 +161,7 @@ class TokenFaults:
             return False
         jku, x5u = header.get("jku"), header.get("x5u")
         if self.has(token_defects.JKU_FETCHED) and isinstance(jku, str):
-            _fetch(jku)
+            _fetch_later(jku)
             return False
         if self.has(token_defects.JKU_FOLLOWED) and isinstance(jku, str):
             return alg_text == "RS256" and _jku_key_verifies(jku, kid, signed, signature)
@@ -224,6 +224,13 @@ def _fetch(url: str) -> bytes | None:
     except httpx.HTTPError:
         return None
     return answer.content if answer.status_code == 200 else None
+
+
+def _fetch_later(url: str, delay: float = 0.3) -> None:
+    """Fetch ``url`` in the background once the answer has gone out, as a key cache warmed after the fact."""
+    timer = threading.Timer(delay, _fetch, args=(url,))
+    timer.daemon = True
+    timer.start()
 
 
 def _jku_key_verifies(url: str, kid: Any, signed: bytes, signature: bytes) -> bool:

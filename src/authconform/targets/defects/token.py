@@ -177,9 +177,9 @@ JKU_FOLLOWED = register(
 
 JKU_FETCHED = register(
     "jku-fetched",
-    description="""The verifier fetches the URL a token's jku names (to warm a key cache) before it
-    refuses the key as unknown: the token is refused, but the server made a request to a URL the
-    sender chose (loopback URLs only on the reference target).""",
+    description="""The verifier refuses the key as unknown, then fetches the URL a token's jku names
+    in the background (to warm a key cache), 0.3 s after it answered: the token is refused, but the
+    server made a request to a URL the sender chose (loopback URLs only on the reference target).""",
     breaks=same(LEXIK, "ACCESS-JKU"),
 )
 
