@@ -378,11 +378,25 @@ KEY_URL_PROBES = pytest.StashKey[dict[str, KeyUrlProbe]]()
 KEY_URL_CHECKS = {"jku": "ACCESS-JKU", "x5u": "ACCESS-X5U"}
 
 
+def _key_url_tests(session: pytest.Session) -> dict[str, str]:
+    """The node ID of each key-URL check in the run, by header parameter."""
+    found = {}
+    for item in session.items:
+        info = check_of(item)
+        for parameter, check_id in KEY_URL_CHECKS.items():
+            if info is not None and info.id == check_id:
+                found[parameter] = item.nodeid
+    return found
+
+
 @pytest.fixture
-def key_url_probes(request, issued_jwt, callback_listener, target, profile) -> dict[str, KeyUrlProbe]:
-    """The jku and the x5u token, sent together once per run by whichever asks first."""
+def key_url_probes(request, run, issued_jwt, callback_listener, target, profile) -> dict[str, KeyUrlProbe]:
+    """The jku and the x5u token of the checks in the run, sent together once by whichever asks first.
+
+    Their exchanges are recorded as the two checks' own, whenever they go out.
+    """
     probes = request.config.stash.setdefault(KEY_URL_PROBES, {})
-    for parameter, check_id in KEY_URL_CHECKS.items():
+    for parameter, nodeid in _key_url_tests(request.session).items():
         if parameter in probes:
             continue
         key, kid = forge.fresh_rsa_key(), f"authconform-{secrets.token_hex(4)}"
@@ -391,7 +405,8 @@ def key_url_probes(request, issued_jwt, callback_listener, target, profile) -> d
         else:
             url = callback_listener.publish("cert.pem", "application/x-pem-file", forge.certificate_pem(key))
         forged = forge.key_by_url(issued_jwt, parameter=parameter, url=url, key=key, kid=kid)
-        answer = call_protected(target, profile, forged.token, purpose=forged.purpose(check_id))
+        with run.recorder.attributed_to(KEY_URL_CHECKS[parameter], nodeid):
+            answer = call_protected(target, profile, forged.token, purpose=forged.purpose(KEY_URL_CHECKS[parameter]))
         probes[parameter] = KeyUrlProbe(url, answer, time.monotonic())
     return probes
 
@@ -404,12 +419,12 @@ def _key_url_probes_go_out_early(request):
     ACCESS-X5U give it FETCH_WAIT seconds for that; sent here and judged last in the run, the tokens
     have had that time long before, and no check sleeps on the run's critical path. This fixture
     decides nothing: whatever keeps the probes from going out (no JWT, no listener, no login) is left
-    for the two checks to report when they run.
+    for the two checks to report when they run. Under xdist the checks send their own tokens when
+    they run (any worker may get the access checks; only one runs the last phase).
     """
-    if KEY_URL_PROBES in request.config.stash:
+    if KEY_URL_PROBES in request.config.stash or not _key_url_tests(request.session):
         return
-    wanted = set(KEY_URL_CHECKS.values())
-    if not any((info := check_of(item)) is not None and info.id in wanted for item in request.session.items):
+    if hasattr(request.config, "workerinput"):  # xdist: this worker may not be the one that runs them
         return
     with contextlib.suppress(pytest.skip.Exception, pytest.fail.Exception):
         request.getfixturevalue("key_url_probes")

@@ -7,8 +7,10 @@ can open a finding and see the exact exchange behind it. Exchanges keep raw byte
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +99,16 @@ class Recorder:
         with self._lock:
             self.exchanges.append(exchange)
         return exchange
+
+    @contextlib.contextmanager
+    def attributed_to(self, check: str | None, test: str | None) -> Iterator[None]:
+        """Tag what is sent meanwhile as another check's: a probe sent early for a check that judges later."""
+        saved = self.current_check, self.current_test
+        self.current_check, self.current_test = check, test
+        try:
+            yield
+        finally:
+            self.current_check, self.current_test = saved
 
     def for_test(self, nodeid: str) -> list[Exchange]:
         with self._lock:
