@@ -15,6 +15,7 @@ checks run: about half a second of imports, paid while the harness waits for the
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 # Import names whose modules pytest need not rewrite (checked as "name" or "name.<sub>").
@@ -37,12 +38,12 @@ def leave_unrewritten(config: Any) -> None:
             cache.clear()
 
 
-def import_in_background() -> threading.Thread:
+def import_in_background(then: Callable[[], None] | None = None) -> threading.Thread:
     """Import openapi-spec-validator, schemathesis and hypothesis on a daemon thread; the checks import them again.
 
     Python's import lock makes a check that imports one of them meanwhile wait for this thread's import
     to finish, never load it twice. Started after collection, when the main thread imports little.
-    A failure here is left for the check's own import to report.
+    A failure here is left for the check's own import to report. ``then`` runs once they are loaded.
     """
 
     def load() -> None:
@@ -52,7 +53,9 @@ def import_in_background() -> threading.Thread:
             import schemathesis  # noqa: F401
             import schemathesis.specs.openapi.schemas  # noqa: F401
         except Exception:  # noqa: BLE001,S110 (the check's own import reports it)
-            pass
+            return
+        if then is not None:
+            then()
 
     thread = threading.Thread(target=load, name="authconform-openapi-import", daemon=True)
     thread.start()
