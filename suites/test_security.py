@@ -107,7 +107,6 @@ def test_unknown_user_and_wrong_password_take_the_same_time(login, profile, wron
         pytest.skip("a wrong password and an unknown user already get different answers (SEC-ENUM-RESPONSE "
                     "reports that); timing is compared between answers that look alike")
     security, valid = profile.security, profile.account("valid")
-    _fresh_login(login, valid, "before the timing series")
     budget = security.timing_budget
     left = login.budget.remaining(valid.identity)
     known, unknown = sample_sizes(left - 1, budget)  # one failed login kept in reserve
@@ -116,8 +115,9 @@ def test_unknown_user_and_wrong_password_take_the_same_time(login, profile, wron
         limit = login.budget.limit_of(valid.identity)
         pytest.skip(f"not run: {known} wrong-password logins are left for it ({login.budget.source_of(valid.identity)}="
                     f"{limit}, {limit - left} spent, one kept in reserve) and "
-                    f"security.timing_budget={budget}; with {known} and {budget - known} samples no timing "
+                    f"security.timing_budget={budget}; with {known} and {unknown} samples no timing "
                     f"difference could reach significance")
+    _fresh_login(login, valid, "before the timing series")
     references = {"known": wrong_password_answer, "unknown": unknown_user_answer}
     decision, last = None, None
     while decision is None and (kind := test.next_kind()) is not None:
