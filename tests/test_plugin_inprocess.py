@@ -131,3 +131,28 @@ def test_y():
     result, summary = _run(pytester)
     assert result.ret == 2, result.outlines[-20:]
     assert summary is not None and "checks wait for each other" in str(summary), summary
+
+
+GC_SUITE = '''
+import gc
+
+from authconform import expect
+from authconform.checks import check
+
+@check("LOGIN-SELF-F", severity="must", requirement="test")
+def test_f():
+    """During the run the heap that collection built is frozen (out of the collector's full passes)."""
+    if not gc.get_freeze_count():
+        expect.fail("expected gc.freeze() after collection, got nothing frozen")
+'''
+
+
+def test_the_heap_is_frozen_during_the_run_and_given_back_after(pytester: pytest.Pytester) -> None:
+    """pytest_collection_finish freezes it, pytest_unconfigure unfreezes it: many runs in one process leak nothing."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    pytester.makepyfile(test_suite=GC_SUITE)
+    result, summary = _run(pytester)
+    assert summary is not None and _outcomes(summary) == {"LOGIN-SELF-F": "passed"}, result.outlines[-20:]
+    assert gc.get_freeze_count() == 0

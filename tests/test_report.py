@@ -219,3 +219,22 @@ def test_terminal_ends_with_verdict_counts_and_report_path(failing_run):
     assert "must" in text and "failed" in text
     assert "LOGIN-OK-NO-PASSWORD-ECHO" in text
     assert tail[-1].strip() == f"report    {failing_run.report_dir / 'report.html'}"
+
+
+def test_key_url_tokens_sent_early_are_the_key_url_checks_own_evidence(tmp_path):
+    """ACCESS-JKU/X5U tokens go out before the first access check and are judged last: their exchanges still
+    sit under those two checks in report.html, and a fetch the server makes in the background after it
+    answered (the jku-fetched defect, 0.3 s later) is caught."""
+    outcome = authconform("run", "--check", "ACCESS-*", "--defect", "jku-fetched", *FAST, report_dir=tmp_path)
+    assert outcome.summary is not None, outcome.output[-2000:]
+    checks = {c["id"]: c for c in outcome.summary["checks"]}
+    assert checks["ACCESS-JKU"]["outcome"] == "failed", checks["ACCESS-JKU"]
+    assert "FETCHED the jku URL" in checks["ACCESS-JKU"]["reason"]
+    assert checks["ACCESS-X5U"]["outcome"] == "passed", checks["ACCESS-X5U"]
+    page = html.unescape((tmp_path / "report.html").read_text())
+    rows = {m.group(1): m.start() for m in re.finditer(r'"test_access\.py::(test_\w+)": \[', page)}
+    for parameter, test in (("JKU", "test_jku_is_not_followed"), ("X5U", "test_x5u_is_not_followed")):
+        purpose = f"forged token (ACCESS-{parameter})"
+        begins = rows[test]
+        ends = min([at for at in rows.values() if at > begins] or [len(page)])
+        assert page.count(purpose) == 1 and begins < page.index(purpose) < ends, (parameter, rows)
