@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 ALPHA = 0.01  # the false-alarm rate of the whole sequential test
@@ -208,23 +208,6 @@ def schedule(known: int, unknown: int) -> list[str]:
     return order
 
 
-def _trim(looks: list[int], usable: Callable[[int, float], bool], total: float) -> tuple[list[int], float]:
-    """``looks`` without those that cannot conclude at their Bonferroni share of ``total``, and that share.
-
-    The earliest look that cannot conclude is dropped first, one at a time: each drop raises the
-    share of the others, so a later look that could not conclude at a quarter of the level may at a
-    third. No looks left: ``([], total)``.
-    """
-    looks = list(looks)
-    while looks:
-        share = total / len(looks)
-        failing = [c for c in looks if not usable(c, share)]
-        if not failing:
-            return looks, share
-        looks.remove(failing[0])
-    return [], total
-
-
 def checkpoints(order: Sequence[str], alpha: float = ALPHA, max_looks: int = MAX_LOOKS) -> tuple[list[int], float]:
     """The request counts after which to look, and the level each look is held to.
 
@@ -233,9 +216,16 @@ def checkpoints(order: Sequence[str], alpha: float = ALPHA, max_looks: int = MAX
     recomputed, until every remaining look can conclude. No checkpoints: the plan cannot conclude.
     """
     total = len(order)
-    candidates = sorted({max(1, round(total * (i + 1) / max_looks)) for i in range(max_looks)}) if total else []
-    return _trim(candidates, lambda c, level: smallest_p(order[:c].count("known"), order[:c].count("unknown"))
-                 < level, alpha)
+    looks = sorted({max(1, round(total * (i + 1) / max_looks)) for i in range(max_looks)}) if total else []
+    while looks:
+        level = alpha / len(looks)
+        failing = [c for c in looks if smallest_p(order[:c].count("known"), order[:c].count("unknown")) >= level]
+        if not failing:
+            return looks, level
+        # the earliest first, one at a time: each drop raises the others' share, so a later look that could
+        # not conclude at a quarter of the level may at a third
+        looks.remove(failing[0])
+    return [], alpha
 
 
 def equivalence_looks(order: Sequence[str], beta: float = BETA) -> tuple[list[int], float]:
