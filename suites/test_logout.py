@@ -34,19 +34,29 @@ def logouts(profile):
     return profile.logout
 
 
-@pytest.fixture
-def own_session(logouts, login, profile) -> Session:
-    """A fresh login of the check's own, which the check logs out (never the run's shared one)."""
+def _new_session(login, profile, purpose: str) -> Session:
+    """A fresh login of the valid account, to log out (never the run's shared one); skips when it fails."""
     try:
-        return login.log_in(profile.account("valid"), purpose="login (a session of its own, to log out)")
+        return login.log_in(profile.account("valid"), purpose=purpose)
     except LoginFailed as exc:
         pytest.skip(f"needs a valid login, which failed: {exc}")
+
+
+@pytest.fixture
+def own_session(logouts, login, profile) -> Session:
+    """A fresh login of the check's own, which the check logs out."""
+    return _new_session(login, profile, "login (a session of its own, to log out)")
+
+
+def _expect_logged_out(answer, profile) -> None:
+    """The logout answered with the profile's success status."""
+    expect.status(answer, profile.logout.status, "profile logout.status")
 
 
 def _logged_out(target, profile, session, purpose="logout"):
     """Log ``session`` out and insist on the profile's success status."""
     answer = logging_out.send(target, profile, session, purpose=purpose)
-    expect.status(answer, profile.logout.status, "profile logout.status")
+    _expect_logged_out(answer, profile)
     return answer
 
 
@@ -57,11 +67,8 @@ def logged_out(logouts, login, target, profile) -> tuple[Session, Answer]:
     The logout's answer is judged by each check (expect.status), not here, so that a wrong logout
     status is each check's failure rather than an error of this fixture.
     """
-    try:
-        session = login.log_in(profile.account("valid"), purpose=(
-            "login (a session of its own, to log out: read by LOGOUT-ACCESS-REVOKED and LOGOUT-REFRESH-REVOKED)"))
-    except LoginFailed as exc:
-        pytest.skip(f"needs a valid login, which failed: {exc}")
+    session = _new_session(login, profile, "login (a session of its own, to log out: read by LOGOUT-ACCESS-REVOKED "
+                                           "and LOGOUT-REFRESH-REVOKED)")
     return session, logging_out.send(target, profile, session, purpose="logout")
 
 
@@ -109,7 +116,7 @@ def test_logout_revokes_the_refresh_token(logged_out, target, profile):
     """After logout the session's refresh token no longer refreshes."""
     session, answer = logged_out
     _needs_refresh(profile, session)
-    expect.status(answer, profile.logout.status, "profile logout.status")
+    _expect_logged_out(answer, profile)
     _refresh_refused(target, profile, session, "after logout")
 
 
@@ -121,7 +128,7 @@ def test_logout_revokes_the_refresh_token(logged_out, target, profile):
 def test_logout_revokes_the_access_token(logged_out, target, profile, record_property):
     """After logout the session's access token is refused, or the finding says how long it stays valid."""
     own_session, logout_answer = logged_out
-    expect.status(logout_answer, profile.logout.status, "profile logout.status")
+    _expect_logged_out(logout_answer, profile)
     answer = call_protected(target, profile, own_session.token, purpose="protected endpoint, with the logged-out token")
     expect.answered(answer)
     still_works = answer.status is not None and answer.status < 400
