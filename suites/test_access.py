@@ -380,13 +380,9 @@ KEY_URL_CHECKS = {"jku": "ACCESS-JKU", "x5u": "ACCESS-X5U"}
 
 def _key_url_tests(session: pytest.Session) -> dict[str, str]:
     """The node ID of each key-URL check in the run, by header parameter."""
-    found = {}
-    for item in session.items:
-        info = check_of(item)
-        for parameter, check_id in KEY_URL_CHECKS.items():
-            if info is not None and info.id == check_id:
-                found[parameter] = item.nodeid
-    return found
+    parameters = {check_id: parameter for parameter, check_id in KEY_URL_CHECKS.items()}
+    return {parameters[info.id]: item.nodeid for item in session.items
+            if (info := check_of(item)) is not None and info.id in parameters}
 
 
 @pytest.fixture
@@ -405,8 +401,9 @@ def key_url_probes(request, run, issued_jwt, callback_listener, target, profile)
         else:
             url = callback_listener.publish("cert.pem", "application/x-pem-file", forge.certificate_pem(key))
         forged = forge.key_by_url(issued_jwt, parameter=parameter, url=url, key=key, kid=kid)
-        with run.recorder.attributed_to(KEY_URL_CHECKS[parameter], nodeid):
-            answer = call_protected(target, profile, forged.token, purpose=forged.purpose(KEY_URL_CHECKS[parameter]))
+        check_id = KEY_URL_CHECKS[parameter]
+        with run.recorder.attributed_to(check_id, nodeid):
+            answer = call_protected(target, profile, forged.token, purpose=forged.purpose(check_id))
         probes[parameter] = KeyUrlProbe(url, answer, time.monotonic())
     return probes
 

@@ -314,7 +314,7 @@ def public_key_pem(profile: Profile, client: TargetClient, token: Jwt) -> bytes 
 
 @functools.lru_cache(maxsize=8)
 def private_key(pem: str) -> Any:
-    """The key object of a PEM private key, loaded once per run.
+    """The key object of a PEM private key, loaded once per process.
 
     Loading checks an RSA key's consistency (about 40 ms); the forgeries that sign with the
     profile's key would pay that on every signature if pyjwt were handed the PEM text.
