@@ -419,7 +419,10 @@ def _key_url_probes_go_out_early(request):
     for the two checks to report when they run. Under xdist the checks send their own tokens when
     they run (any worker may get the access checks; only one runs the last phase).
     """
-    if KEY_URL_PROBES in request.config.stash or not _key_url_tests(request.session):
+    if KEY_URL_PROBES in request.config.stash:
+        return
+    request.config.stash[KEY_URL_PROBES] = {}  # one try per run, whatever comes of it
+    if not _key_url_tests(request.session):
         return
     if hasattr(request.config, "workerinput"):  # xdist: this worker may not be the one that runs them
         return
