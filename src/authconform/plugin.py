@@ -20,7 +20,7 @@ from .endpoints.login import Login, LoginFailed, Session
 from .expect import Finding
 from .gate import hooks as gate
 from .http.client import TargetClient
-from .openapi.libraries import import_in_background, leave_unrewritten
+from .openapi.libraries import leave_unrewritten
 from .profile import Profile, ProfileError
 from .report import html as html_report
 from .report import sarif, summary
@@ -197,7 +197,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Settle the heap, and start loading the OpenAPI libraries when the run will use them (see openapi.libraries).
+    """Settle the heap before the first check.
 
     Almost everything the process holds by now (imported code, the profile, the collected checks)
     lives until the run ends, yet Python's cyclic garbage collector would walk it again in every
@@ -209,10 +209,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     gc.freeze()
     session.config.stash[FROZEN] = True
-    if run.profile.openapi is None or not run.profile.openapi.spec:
-        return
-    if any((info := check_of(item)) is not None and info.id.startswith("OPENAPI-") for item in session.items):
-        import_in_background(then=gc.freeze)
 
 
 # --- fixtures -------------------------------------------------------------------------------
