@@ -5,7 +5,9 @@ The profile's ``openapi.spec`` names the document (a path on the target, a URL o
 (OPENAPI-FUZZ, OPENAPI-LOGIN-DOCUMENTED, OPENAPI-EXCHANGES-CONFORM, OPENAPI-STATUSES-DOCUMENTED) declare
 ``phase="last"`` (the fuzzer first, the ones that read its answers after it), so they see every
 exchange the other suites recorded.
-schemathesis, hypothesis and the OpenAPI validators are imported only inside these checks.
+The OpenAPI validators are imported only inside these checks; schemathesis, hypothesis and
+openapi-spec-validator only in the OpenAPI worker process, which validates the document and generates and
+judges OPENAPI-FUZZ's requests (authconform.openapi.worker).
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ def _coverage_note(run, request):
        requirement="OpenAPI Specification 3.x / Swagger 2.0; profile openapi.spec",
        why=("The profile names the document as the API's contract (openapi.spec); the OpenAPI Specification's "
             "MUSTs define a valid one."))
-def test_document_is_valid_openapi(loaded_document):
+def test_document_is_valid_openapi(loaded_document, openapi_worker):
     """The document the profile names can be had and is a valid OpenAPI (or Swagger 2.0) document."""
     if loaded_document.document is None:
         expect.fail(f"expected the OpenAPI document named by profile openapi.spec, but {loaded_document.problem}")
@@ -129,7 +131,7 @@ def test_document_is_valid_openapi(loaded_document):
 
     document = loaded_document.document
     try:
-        problems = document.validation_problems()
+        problems = openapi_worker.validation_problems(document.raw)
     except ValidatorMissing as exc:
         pytest.skip(str(exc))
     if problems:
@@ -285,7 +287,7 @@ def test_answered_statuses_are_documented(document, profile, run, request):
        requirement="RFC 9110 §15.5; OpenAPI Specification (Responses Object)",
        why=("A 5xx (RFC 9110 §15.6: the server erred) or a body that breaks a documented schema breaks HTTP or "
             "the contract the profile names."))
-def test_fuzzed_login_and_refresh(document, profile, run, target):
+def test_fuzzed_login_and_refresh(document, profile, run, target, openapi_worker):
     """Generated valid and invalid login (and refresh) requests get non-5xx answers that match the document.
 
     A status the document does not list is OPENAPI-LOGIN-DOCUMENTED's finding (``should``), not
@@ -306,12 +308,9 @@ def test_fuzzed_login_and_refresh(document, profile, run, target):
     seconds = float(FUZZ_SECONDS if seconds is None else seconds)
     if seconds <= 0:
         pytest.skip("openapi.fuzz_seconds is 0: fuzzing is switched off")
-    try:
-        import schemathesis  # noqa: F401
+    from authconform.openapi.fuzz import fuzz_operation
+    from authconform.openapi.worker import LibraryMissing
 
-        from authconform.openapi.fuzz import fuzz_operation
-    except ImportError as exc:
-        pytest.skip(f"fuzzing needs schemathesis ({exc.name} is not installed): pip install schemathesis")
     identities = [a.identity for a in (profile.account(r) for r in ("valid", "disabled", "lockout")) if a]
     reports = []
     operations = [(name, operation) for name, _m, _p, _s, operation in _operations(document, profile, run)
@@ -322,10 +321,14 @@ def test_fuzzed_login_and_refresh(document, profile, run, target):
         headers = dict(profile.login.headers or {}) if name == "login" else {}
         if profile.secret_header is not None and profile.secret_header.value:
             headers[profile.secret_header.name] = profile.secret_header.value
-        reports.append(fuzz_operation(document.raw, operation.method, operation.path, client=target,
-                                      budget=run.budget, identities=identities, examples=examples,
-                                      headers=headers, base_url=_server_url(target.base_url, operation),
-                                      purpose=f"fuzz {name} (schemathesis)", seconds=share))
+        try:
+            reports.append(fuzz_operation(document.raw, operation.method, operation.path, client=target,
+                                          budget=run.budget, identities=identities, examples=examples,
+                                          headers=headers, base_url=_server_url(target.base_url, operation),
+                                          purpose=f"fuzz {name} (schemathesis)", seconds=share,
+                                          worker=openapi_worker))
+        except LibraryMissing as exc:
+            pytest.skip(f"fuzzing needs schemathesis ({exc.name} is not installed): pip install schemathesis")
     if not reports:
         pytest.skip(f"{document.source} documents neither the login nor the refresh operation "
                     "(see OPENAPI-LOGIN-DOCUMENTED): nothing to fuzz")

@@ -24,11 +24,12 @@ from .conftest import ROOT
 
 FAST = ["--target-option", "hash_iterations=1000"]
 HEAVY = ("schemathesis", "hypothesis", "openapi_spec_validator", "openapi_schema_validator")
+WORKER = "authconform.openapi.worker"  # loaded by the run only when it fuzzes: the probe's control
 PROBE = f'''
 import json, os, sys
 
 def pytest_sessionfinish(session):
-    loaded = sorted({{name.split(".")[0] for name in sys.modules}} & set({HEAVY!r}))
+    loaded = sorted(set(sys.modules) & set({HEAVY + (WORKER,)!r}))
     with open(os.environ["AUTHCONFORM_IMPORT_PROBE"], "w") as handle:
         json.dump(loaded, handle)
 '''
@@ -71,15 +72,19 @@ def test_plain_run_never_imports_schemathesis_and_skips_openapi(tmp_path, run_au
         assert "no openapi section" in skipped.get(check_id, ""), (check_id, skipped.get(check_id))
 
 
-def test_the_import_probe_sees_schemathesis_when_the_suite_fuzzes(tmp_path, run_authconform):
-    """The control for the test above: the same probe does see the imports of a run that fuzzes."""
+def test_a_fuzzing_run_keeps_schemathesis_out_of_its_own_process(tmp_path, run_authconform):
+    """The same probe sees the worker module a fuzzing run loads (its control), and no fuzzing library.
+
+    schemathesis and hypothesis are imported in the OpenAPI worker process only.
+    """
     env, found = _probe_env(tmp_path)
     outcome = run_authconform("run", "--profile", "pch-sig", *FAST, "-k", "fuzzed", "--",
                               "-p", "authconform_import_probe", env=env)
     assert outcome.summary is not None, outcome.output[-3000:]
     ran = {c["id"]: c["outcome"] for c in outcome.summary["checks"] if c["outcome"] != "not_selected"}
     assert ran == {"OPENAPI-FUZZ": "passed"}
-    assert {"schemathesis", "hypothesis"} <= set(json.loads(found.read_text()))
+    assert json.loads(found.read_text()) == [WORKER]
+    assert outcome.summary["requests"] > 10, outcome.summary["requests"]  # the worker's, sent and counted by the run
 
 
 def swagger2_document() -> dict:

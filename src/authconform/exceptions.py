@@ -8,6 +8,8 @@ Our exception hierarchy (what the run does with each):
     + UsageProblem              -- options that cannot work together
     + CompareError              -- a summary.json that ``authconform compare`` cannot read
   x TargetStartError            -- the embedded reference target did not start (also a RuntimeError)
+  x WorkerFailed                -- the OpenAPI worker process died, hung or erred mid-check: the check
+                                   is an ``error`` (it broke), never a verdict on the target
   x CannotCheck                 -- a check cannot run here: it is skipped with ``str()`` as the reason
     + LoginFailed               -- the valid account could not log in, so nothing that needs a token runs
     + BudgetExhausted           -- one more failed login would go over the account's budget
@@ -49,6 +51,7 @@ __all__ = [
     "UsageError",
     "UsageProblem",
     "ValidatorMissing",
+    "WorkerFailed",
 ]
 
 
@@ -93,6 +96,13 @@ class CompareError(UsageError):
 
 class TargetStartError(AuthconformError, RuntimeError):
     """The server thread died or did not start serving in time."""
+
+
+# --- the OpenAPI worker process ----------------------------------------------------------------
+
+
+class WorkerFailed(AuthconformError, RuntimeError):
+    """The OpenAPI worker process died, hung or erred: the harness's own failure, reported as an error."""
 
 
 # --- a check that cannot run: skipped with the reason ----------------------------------------

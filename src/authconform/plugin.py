@@ -17,6 +17,7 @@ from . import selection, verdict
 from .checks import MARKER, check_of, in_run_order, phase_of
 from .endpoints.budget import BudgetExhausted
 from .endpoints.login import Login, LoginFailed, Session
+from .exceptions import WorkerFailed
 from .expect import Finding
 from .gate import hooks as gate
 from .http.client import TargetClient
@@ -209,6 +210,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     gc.freeze()
     session.config.stash[FROZEN] = True
+    _start_openapi_worker(session, run)
+
+
+def _start_openapi_worker(session: pytest.Session, run: Run) -> None:
+    """Start the OpenAPI worker now when a selected check will ask for it: its imports overlap the first checks.
+
+    Under xdist each worker starts its own on first use (only one of them runs the check that asks).
+    """
+    if run.profile.openapi is None or getattr(session.config, "workerinput", None) is not None:
+        return
+    if any("openapi_worker" in getattr(item, "fixturenames", ()) for item in session.items):
+        run.openapi_worker().start()
 
 
 # --- fixtures -------------------------------------------------------------------------------
@@ -240,6 +253,12 @@ def target(run: Run) -> TargetClient:
 @pytest.fixture(scope="session")
 def login(run: Run, target: TargetClient) -> Login:
     return run.login
+
+
+@pytest.fixture(scope="session")
+def openapi_worker(run: Run) -> Any:
+    """The run's OpenAPI worker process (authconform.openapi.worker.Worker), where schemathesis fuzzes."""
+    return run.openapi_worker()
 
 
 @pytest.fixture
@@ -355,6 +374,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
              ("area", info.area), ("title", info.title)]
         )
     _redact_report(report, call, run)
+    if call.excinfo is not None and isinstance(call.excinfo.value, WorkerFailed):
+        report.user_properties.append(("broke", "the harness"))  # an error, never a finding on the target
     _settle_reason(item, report)  # the finding's reason, before a waiver turns the failure into an xfail
     if info is not None:
         gate.waive_if_waived(item, report, info.id, run)
@@ -416,7 +437,8 @@ class Bookkeeper:
             return
         results = self.run.results
         if report.when == "call" or (report.when == "setup" and not report.passed):
-            outcome = "error" if report.when == "setup" and report.failed else report.outcome
+            broke = (report.when == "setup" and report.failed) or "broke" in props
+            outcome = "error" if broke else report.outcome
             results[report.nodeid] = CheckResult(
                 check=props["check_id"], title=props.get("title", ""), severity=props["severity"],
                 requirement=props["requirement"], area=props["area"], outcome=gate.outcome_of(report, outcome),

@@ -49,6 +49,15 @@ class Run:
     waivers_file: str | None = None
     allow_stale_waivers: bool = False
     baseline: Any = None  # an authconform.gate.baseline.Baseline: the gate fails only on new failures
+    _openapi_worker: Any = None  # authconform.openapi.worker.Worker, once a check asked for it
+
+    def openapi_worker(self) -> Any:
+        """The run's OpenAPI worker process (:mod:`authconform.openapi.worker`): one per run, made on first ask."""
+        if self._openapi_worker is None:
+            from .openapi.worker import Worker
+
+            self._openapi_worker = Worker(self.redactor.text)
+        return self._openapi_worker
 
     @property
     def gate_severities(self) -> set[str]:
@@ -56,6 +65,8 @@ class Run:
 
     def close(self) -> None:
         self.client.close()
+        if self._openapi_worker is not None:
+            self._openapi_worker.close()
         if self.embedded is not None:
             self.embedded.stop()
 

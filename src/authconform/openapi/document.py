@@ -263,34 +263,6 @@ class Document:
         registry = Registry().with_resource(_DOCUMENT_URI, specification.create_resource(self.raw))
         return cls({"$ref": _DOCUMENT_URI + _pointer(*schema_at)}, registry=registry, format_checker=checker)
 
-    # --- is it a valid document at all? --------------------------------------------------------
-
-    def validation_problems(self, limit: int = 20) -> list[str]:
-        """openapi-spec-validator's findings, each with where in the document it is."""
-        try:
-            from jsonschema_path import SchemaPath
-            from openapi_spec_validator.shortcuts import get_validator_cls
-            from openapi_spec_validator.validation.exceptions import ValidatorDetectError
-        except ImportError as exc:
-            raise ValidatorMissing(
-                f"validating an OpenAPI document needs openapi-spec-validator ({exc.name} is not installed): "
-                "pip install schemathesis openapi-spec-validator"
-            ) from None
-        try:
-            cls = get_validator_cls(self.raw)
-        except ValidatorDetectError:
-            return ["the document names no OpenAPI version: expected a top-level "
-                    "'openapi: 3.x.y' or 'swagger: \"2.0\"'"]
-        problems: list[str] = []
-        for error in cls(SchemaPath.from_dict(self.raw)).iter_errors():
-            where = "/".join(str(p) for p in getattr(error, "absolute_path", ())) or "(top level)"
-            message = str(getattr(error, "message", error)).splitlines()[0]
-            problems.append(f"at {where}: {message[:200]}")
-            if len(problems) >= limit:
-                problems.append("… (more not shown)")
-                break
-        return problems
-
 
 def _match_media(actual: str, documented: list[str]) -> str | None:
     """The documented media type (or range) the actual one falls under, the most specific first."""
