@@ -61,12 +61,31 @@ def test_an_error_in_the_worker_is_reported_redacted(worker):
 
 
 def test_a_worker_that_sends_nothing_is_stopped_in_time(tmp_path, monkeypatch, worker):
-    """A worker stuck (here: in an import that never ends) fails the ask after WAIT_SECONDS, not never."""
+    """A worker stuck (here: in an import that never ends) fails the ask after WAIT_SECONDS, not never.
+
+    The document is larger than a pipe holds: sent to a worker that never reads, it would block the run.
+    """
     _fake_libraries(tmp_path, monkeypatch, jsonschema_path="import time\ntime.sleep(60)\n")
     monkeypatch.setattr(worker_module, "WAIT_SECONDS", 1.0)
+    large = {**VALID, "paths": {f"/p{i}": {"description": f"{i:0100d}"} for i in range(2000)}}
     with pytest.raises(WorkerFailed, match="sent nothing for 1 s"):
-        worker.validation_problems(VALID)
+        worker.validation_problems(large)
     assert not worker.started
+
+
+def test_a_send_that_raises_stops_the_worker(worker):
+    """The worker waits for the run's reply; when the run's side raises instead, the worker is stopped, not left."""
+    login = {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                      "responses": {"200": {"description": "ok"}}}}
+
+    def send(request, carried):
+        raise RuntimeError("the run's side broke")
+
+    with pytest.raises(RuntimeError, match="the run's side broke"):
+        worker.fuzz(send, document={**VALID, "paths": {"/login": login}}, method="POST", path="/login", examples=5,
+                    identities=[], base_url="http://127.0.0.1:9", headers={}, seconds=5.0)
+    assert not worker.started
+    assert worker.validation_problems(VALID) == []  # a new one on the next ask
 
 
 def test_missing_libraries_are_named(tmp_path, monkeypatch, worker):

@@ -11,7 +11,9 @@ Nothing reaches the target from the worker. It generates a request and asks the 
 pays the failed-login budget, paces, sends, records and redacts it as it does every request, and
 hands the answer back for the worker to judge. The messages go over the worker's stdin and stdout
 (``multiprocessing.connection`` framing); a library printing to stdout is sent to stderr instead,
-which goes to an unnamed temporary file the run reads (redacted) only if the worker fails.
+which goes to an unnamed temporary file the run reads (redacted) only if the worker fails. The
+worker says it is ready, and which library it lacks, once its imports are done; the run sends it
+nothing before, and waits at most :data:`WAIT_SECONDS` for any message, so it never hangs on a stuck worker.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class LibraryMissing(ImportError):
 
 
 class Worker:
-    """The run's handle on one worker process: started early, asked to fuzz operations, closed at the end."""
+    """The run's handle on one worker process: started early, asked to validate and fuzz, stopped at the end."""
 
     def __init__(self, redact: Callable[[str], str | None] = lambda text: text):
         self._redact = redact
@@ -60,6 +62,7 @@ class Worker:
         self._to: Connection | None = None
         self._from: Connection | None = None
         self._stderr: IO[bytes] | None = None
+        self._missing: dict[str, str | None] | None = None  # by request, the library it lacks; None until ready
 
     @property
     def started(self) -> bool:
@@ -84,20 +87,49 @@ class Worker:
 
         Raises :class:`~authconform.exceptions.ValidatorMissing` when it is not installed.
         """
-        self._put(("validate", document, limit))
         try:
-            return self._result("problems")
+            self._ask("validate", document, limit)
         except LibraryMissing as exc:
             raise ValidatorMissing(f"validating an OpenAPI document needs openapi-spec-validator ({exc.name} is not "
                                    "installed): pip install schemathesis openapi-spec-validator") from None
+        return self._result("problems")
 
     def fuzz(self, send: Callable[[Request, str | None], Reply | None], **operation: Any) -> Explored:
         """Have the worker fuzz one operation (``engine.explore``'s arguments), sending through ``send``.
 
         Raises :class:`LibraryMissing` when schemathesis is not installed.
         """
-        self._put(("fuzz", operation))
+        self._ask("fuzz", operation)
         return self._result("explored", send)
+
+    def close(self) -> None:
+        """Stop the worker and let go of its files.
+
+        It is killed, not asked to exit: it holds nothing worth a clean exit, and an interpreter's
+        exit with schemathesis loaded takes a tenth of a second.
+        """
+        for connection in (self._to, self._from):
+            if connection is not None:
+                with contextlib.suppress(OSError):
+                    connection.close()
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+        if self._stderr is not None:
+            self._stderr.close()
+        self._process = self._to = self._from = self._stderr = self._missing = None
+
+    def _ask(self, kind: str, *arguments: Any) -> None:
+        """Send a request once the worker is ready (it reads from then on, so a large document never blocks)."""
+        self.start()
+        if self._missing is None:
+            said, *rest = self._get()
+            if said != "ready":
+                raise self._failed(f"the worker did not start: {rest[0] if rest else said}")
+            self._missing = rest[0]
+        if self._missing.get(kind):
+            raise LibraryMissing(f"{self._missing[kind]} is not installed", name=self._missing[kind])
+        self._put((kind, *arguments))
 
     def _result(self, kind: str, send: Callable[[Request, str | None], Reply | None] | None = None) -> Any:
         """Wait for the worker's answer of ``kind``, serving its send requests meanwhile."""
@@ -105,31 +137,16 @@ class Worker:
             said, *rest = self._get()
             if said == kind:
                 return rest[0]
-            if said == "send" and send is not None:
-                self._put(("reply", send(*rest)))
-            elif said == "missing":
-                raise LibraryMissing(f"{rest[0]} is not installed", name=rest[0])
-            else:
+            if said != "send" or send is None:
                 raise self._failed(f"the worker erred: {rest[0] if rest else said}")
-
-    def close(self) -> None:
-        """Stop the worker (it exits when its stdin closes) and let go of its files."""
-        if self._to is not None:
-            with contextlib.suppress(OSError):
-                self._to.close()
-        if self._from is not None:
-            with contextlib.suppress(OSError):
-                self._from.close()
-        if self._process is not None:
-            # it keeps nothing worth a clean exit, and an interpreter's exit with schemathesis loaded takes 0.1 s
-            self._process.kill()
-            self._process.wait()
-        if self._stderr is not None:
-            self._stderr.close()
-        self._process = self._to = self._from = self._stderr = None
+            try:
+                reply = send(*rest)
+            except BaseException:
+                self.close()  # it waits for a reply that will not come
+                raise
+            self._put(("reply", reply))
 
     def _put(self, message: tuple[Any, ...]) -> None:
-        self.start()
         assert self._to is not None
         try:
             self._to.send(message)
@@ -155,29 +172,26 @@ class Worker:
         if stderr is not None:
             stderr.seek(0)
             said = stderr.read().decode("utf-8", "replace")[-_STDERR_SHOWN:].strip()
-        self._stderr = None  # kept open for reading above; close() would otherwise close it twice
         self.close()
-        if stderr is not None:
-            stderr.close()
         detail = f"; its last words: {said}" if said else ""
-        text = f"{what} (exit code {code}){detail}"
         return WorkerFailed(f"the OpenAPI worker process failed, a harness problem and no verdict on the target: "
-                            f"{self._redact(text) or ''}")
+                            f"{self._redact(f'{what} (exit code {code}){detail}') or ''}")
 
 
 # --- the worker's side ------------------------------------------------------------------------------
 
 
 def main() -> int:
-    """Serve the run's requests on stdin/stdout until stdin closes."""
+    """Import what the requests need, say so, then serve the run's requests until stdin closes."""
     incoming = Connection(0, writable=False)
     outgoing = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)  # a library printing to stdout must not break the messages
     sys.stdout = sys.stderr
     from . import engine, validity
 
-    # what each request needs, imported now (validation is asked for first); a library that is not installed
+    # by request, the library that is not installed (validation is asked for first: its import comes first)
     missing = {"validate": _import_error(validity.warm_up), "fuzz": _import_error(engine.warm_up)}
+    outgoing.send(("ready", missing))
 
     def send(request: Request, carried: str | None) -> Reply | None:
         outgoing.send(("send", request, carried))
@@ -190,14 +204,12 @@ def main() -> int:
         except EOFError:
             return 0
         try:
-            if kind not in missing:
-                outgoing.send(("error", f"unknown request {kind!r}"))
-            elif missing[kind] is not None:
-                outgoing.send(("missing", missing[kind]))
-            elif kind == "validate":
+            if kind == "validate":
                 outgoing.send(("problems", validity.problems(*rest)))
-            else:
+            elif kind == "fuzz":
                 outgoing.send(("explored", engine.explore(**rest[0], send=send)))
+            else:
+                outgoing.send(("error", f"unknown request {kind!r}"))
         except EOFError:
             return 0
         except Exception:
@@ -205,6 +217,7 @@ def main() -> int:
 
 
 def _import_error(warm_up: Callable[[], None]) -> str | None:
+    """The name of the library ``warm_up`` could not import, or None."""
     try:
         warm_up()
     except ImportError as exc:
