@@ -257,7 +257,7 @@ def login(run: Run, target: TargetClient) -> Login:
 
 @pytest.fixture(scope="session")
 def openapi_worker(run: Run) -> Any:
-    """The run's OpenAPI worker process (authconform.openapi.worker.Worker), where schemathesis fuzzes."""
+    """The run's OpenAPI worker process (authconform.openapi.worker.Worker): validates the document, fuzzes."""
     return run.openapi_worker()
 
 
