@@ -127,7 +127,7 @@ def test_document_is_valid_openapi(loaded_document, openapi_worker):
     """The document the profile names can be had and is a valid OpenAPI (or Swagger 2.0) document."""
     if loaded_document.document is None:
         expect.fail(f"expected the OpenAPI document named by profile openapi.spec, but {loaded_document.problem}")
-    from authconform.openapi.document import ValidatorMissing
+    from authconform.exceptions import ValidatorMissing
 
     document = loaded_document.document
     try:

@@ -1,13 +1,14 @@
-"""The target's OpenAPI document: loading it, validating it, and judging recorded exchanges by it.
+"""The target's OpenAPI document: loading it and judging recorded exchanges by it.
 
 ``profile.openapi.spec`` names the document: a path on the target (``/api/docs.jsonopenapi``), an
 absolute ``http(s)://`` URL, or a file (a relative path, tried next to the profile as schema paths
 are, or a ``file:`` URL). OpenAPI 3.0, 3.1 and Swagger 2.0 documents are read, as JSON or YAML.
 
-Validation is openapi-spec-validator's (the ``openapi`` extra); response bodies are checked with
-openapi-schema-validator's dialect of each version (3.0's ``nullable``, 3.1's JSON Schema
-2020-12), with ``$ref`` resolved inside the document. Both are imported only when a check asks,
-so a run whose profile has no ``openapi`` section never loads them.
+Response bodies are checked with openapi-schema-validator's dialect of each version (3.0's
+``nullable``, 3.1's JSON Schema 2020-12), with ``$ref`` resolved inside the document, imported only
+when a check asks, so a run whose profile has no ``openapi`` section never loads it. Whether the
+document is valid OpenAPI at all is openapi-spec-validator's answer, asked in the OpenAPI worker
+process (:mod:`.validity`).
 """
 
 from __future__ import annotations
